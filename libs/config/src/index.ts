@@ -1,0 +1,2 @@
+export { envSchema, type Env } from './env.schema.ts';
+export { loadConfig, ConfigError } from './load-config.ts';

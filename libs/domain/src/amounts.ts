@@ -1,0 +1,29 @@
+/** Basis points: 10,000 = ×1.0. Multipliers are integers so 10 × 1.2 × 1.5 is exactly 18. */
+export const BP_ONE = 10_000;
+
+/** Converts a decimal multiplier (1.2) to basis points (12000), rejecting sub-basis-point precision. */
+export function toBasisPoints(multiplier: number): number {
+  const bp = Math.round(multiplier * BP_ONE);
+  if (Math.abs(bp / BP_ONE - multiplier) > 1e-9) {
+    throw new RangeError(`multiplier ${multiplier} has more precision than 0.0001`);
+  }
+  return bp;
+}
+
+/** base × each multiplier, rounded down to a whole point (the program's rounding rule). */
+export function applyMultipliers(base: number, multipliersBp: readonly number[]): number {
+  let numerator = BigInt(base);
+  let denominator = 1n;
+  for (const bp of multipliersBp) {
+    numerator *= BigInt(bp);
+    denominator *= BigInt(BP_ONE);
+  }
+  return Number(numerator / denominator);
+}
+
+/** Parses a database int8 (which pg returns as a string) into a safe integer, or throws. */
+export function toSafeInteger(value: string | number | bigint): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`amount ${String(value)} is not a safe integer`);
+  return n;
+}

@@ -1,0 +1,62 @@
+import { decideDeduct, decideGrant, decideSetTokenBalance } from './adjustments.ts';
+import type { DecideContext } from './decision-builder.ts';
+import { reject, type Decision } from './decision.ts';
+import { decideEarn } from './earning.ts';
+import type { LedgerEvent } from './internal-events.ts';
+import { decidePurchase, purchaseReferrer } from './purchases.ts';
+import { decideHold, decideLapse, decideSettle, decideSpend, decideVoid } from './spending.ts';
+import type { HoldState, UserState } from './user-state.ts';
+
+/** The world one event is decided against: the users it touches and the holds it names. */
+export interface DecideInput {
+  readonly users: ReadonlyMap<string, UserState>;
+  readonly holds: ReadonlyMap<string, HoldState>;
+}
+
+/** Decides any ledger event. Pure: same program, instant, state and event give the same decision. */
+export function decide(ctx: DecideContext, input: DecideInput, event: LedgerEvent): Decision {
+  switch (event.kind) {
+    case 'earn':
+      return decideEarn(ctx, input.users, event);
+    case 'spend':
+      return decideSpend(ctx, input.users, event);
+    case 'hold':
+      return decideHold(ctx, input.users, event);
+    case 'settle':
+      return decideSettle(ctx, input.users, input.holds, event);
+    case 'void':
+      return decideVoid(ctx, input.users, input.holds, event);
+    case 'lapse_hold': {
+      const hold = input.holds.get(event.hold_key);
+      return hold ? decideLapse(ctx, input.users, hold) : reject('hold_not_found', { hold_key: event.hold_key });
+    }
+    case 'purchase_bonus':
+      return decidePurchase(ctx, input.users, event);
+    case 'grant':
+      return decideGrant(ctx, input.users, event);
+    case 'deduct':
+      return decideDeduct(ctx, input.users, event);
+    case 'set_token_balance':
+      return decideSetTokenBalance(ctx, input.users, event);
+  }
+}
+
+/** Users an event touches that are known before any state is loaded. */
+export function usersNamedBy(event: LedgerEvent): string[] {
+  const users = [event.user_id];
+  if (event.kind === 'earn' && event.referred_user_id) users.push(event.referred_user_id);
+  if (event.kind === 'purchase_bonus' && event.referrer_id) users.push(event.referrer_id);
+  return users;
+}
+
+/** Users an event touches that only its loaded state reveals (a buyer's recorded referrer). */
+export function usersRevealedBy(event: LedgerEvent, users: ReadonlyMap<string, UserState>): string[] {
+  if (event.kind !== 'purchase_bonus') return [];
+  const referrer = purchaseReferrer(event, users.get(event.user_id));
+  return referrer ? [referrer] : [];
+}
+
+/** The hold an event names, if any. */
+export function holdNamedBy(event: LedgerEvent): string | null {
+  return event.kind === 'settle' || event.kind === 'void' || event.kind === 'lapse_hold' ? event.hold_key : null;
+}
