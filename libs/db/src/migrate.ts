@@ -1,0 +1,19 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './database.ts';
+import * as ledger from './migrations/0001-ledger.ts';
+
+/** The migrations in order; a new one is appended, an old one never edited. */
+const migrations: Record<string, Migration> = {
+  '0001-ledger': ledger,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Applies every pending migration; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  // Migrations are written against no schema type: they run before the schema exists.
+  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

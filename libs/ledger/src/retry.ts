@@ -1,0 +1,49 @@
+import type { Db, Tx } from '@pe/db';
+
+/** Thrown inside a transaction when another one changed what this one read; the transaction is retried. */
+export class RetryableConflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetryableConflict';
+  }
+}
+
+const RETRYABLE_CODES = new Set(['40001', '40P01']);
+// A unique violation on these means a concurrent transaction inserted the same row first;
+// a retry sees its row and takes the replay or update path.
+const RETRYABLE_CONSTRAINTS = new Set(['ledger_transactions_idempotency_key', 'users_pkey', 'accounts_user_key', 'holds_pkey', 'user_days_pkey']);
+
+/** True for serialization failures, deadlocks and races on rows another transaction just inserted. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof RetryableConflict) return true;
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (code && RETRYABLE_CODES.has(code)) return true;
+  return code === '23505' && constraint !== undefined && RETRYABLE_CONSTRAINTS.has(constraint);
+}
+
+export interface RetryOptions {
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  onRetry?: (attempt: number, error: unknown) => void;
+}
+
+/**
+ * Runs `work` in a SERIALIZABLE transaction, retrying serialization failures and deadlocks with
+ * full-jitter exponential backoff. Any other error is thrown at once.
+ */
+export async function inSerializableTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const maxAttempts = options.maxAttempts ?? 12;
+  const base = options.baseDelayMs ?? 2;
+  const cap = options.maxDelayMs ?? 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().setIsolationLevel('serializable').execute(work);
+    } catch (error) {
+      if (!isRetryable(error) || attempt >= maxAttempts) throw error;
+      options.onRetry?.(attempt, error);
+      const delay = Math.random() * Math.min(cap, base * 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import type { AssetCode, HoldState, SystemAccount } from '@pe/domain';
+import { toSafeInteger } from '@pe/domain';
+import type { Db, Executor, HoldRow, Tx, UserRow } from '@pe/db';
+import { RetryableConflict } from './retry.ts';
+
+/**
+ * Locks the users' rows in user_id order (so two transactions never wait on each other in a
+ * cycle), creating the rows of users seen for the first time.
+ */
+export async function lockUsers(tx: Tx, userIds: readonly string[]): Promise<UserRow[]> {
+  if (userIds.length === 0) return [];
+  const sorted = [...new Set(userIds)].sort();
+  const found = await tx.selectFrom('users').selectAll().where('user_id', 'in', sorted).orderBy('user_id').forUpdate().execute();
+  if (found.length === sorted.length) return found;
+  const known = new Set(found.map((row) => row.user_id));
+  const missing = sorted.filter((id) => !known.has(id));
+  const inserted = await tx
+    .insertInto('users')
+    .values(missing.map((user_id) => ({ user_id })))
+    .onConflict((oc) => oc.column('user_id').doNothing())
+    .returningAll()
+    .execute();
+  // Fewer rows back means another transaction created some of these users after our snapshot.
+  if (inserted.length !== missing.length) throw new RetryableConflict('users created concurrently');
+  return [...found, ...inserted];
+}
+
+export interface AccountBalance {
+  id: string;
+  userId: string;
+  asset: AssetCode;
+  bucket: string;
+  balance: number;
+}
+
+/** Every account of these users. The callers hold the users' row locks, which guard them. */
+export async function loadUserAccounts(tx: Tx, userIds: readonly string[]): Promise<AccountBalance[]> {
+  if (userIds.length === 0) return [];
+  const rows = await tx
+    .selectFrom('accounts')
+    .select(['id', 'user_id', 'asset', 'bucket', 'balance'])
+    .where('user_id', 'in', [...userIds])
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    userId: row.user_id as string,
+    asset: row.asset as AssetCode,
+    bucket: row.bucket,
+    balance: toSafeInteger(row.balance ?? '0'),
+  }));
+}
+
+/** Locks and loads the named holds. */
+export async function lockHolds(tx: Tx, holdKeys: readonly string[]): Promise<HoldState[]> {
+  if (holdKeys.length === 0) return [];
+  const rows = await tx.selectFrom('holds').selectAll().where('hold_key', 'in', [...new Set(holdKeys)]).orderBy('hold_key').forUpdate().execute();
+  return rows.map(toHoldState);
+}
+
+export function toHoldState(row: HoldRow): HoldState {
+  return { holdKey: row.hold_key, userId: row.user_id, amounts: row.amounts, status: row.status, expiresAt: row.expires_at.getTime() };
+}
+
+export type SystemAccountIds = ReadonlyMap<`${SystemAccount}:${AssetCode}`, string>;
+
+/** Creates the system accounts if needed and returns their ids (they never change). */
+export async function ensureSystemAccounts(db: Db, names: readonly SystemAccount[], assets: readonly AssetCode[]): Promise<SystemAccountIds> {
+  const wanted = names.flatMap((system_name) => assets.map((asset) => ({ system_name, asset, bucket: 'main' })));
+  await db
+    .insertInto('accounts')
+    .values(wanted)
+    .onConflict((oc) => oc.columns(['system_name', 'asset']).where('system_name', 'is not', null).doNothing())
+    .execute();
+  const rows = await db.selectFrom('accounts').select(['id', 'system_name', 'asset']).where('system_name', 'is not', null).execute();
+  return new Map(rows.map((row) => [`${row.system_name as SystemAccount}:${row.asset as AssetCode}`, row.id] as const));
+}
+
+/** First outcomes already recorded for these keys. */
+export async function findTransactions(executor: Executor, keys: readonly string[]) {
+  if (keys.length === 0) return [];
+  return executor
+    .selectFrom('ledger_transactions')
+    .select(['id', 'idempotency_key', 'payload_hash', 'outcome'])
+    .where('idempotency_key', 'in', [...keys])
+    .execute();
+}
+
+/** Holds whose time ran out, oldest first (for the lapse sweep). */
+export async function findLapsedHolds(executor: Executor, now: Date, limit: number) {
+  return executor
+    .selectFrom('holds')
+    .select(['hold_key', 'user_id'])
+    .where('status', '=', 'open')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+}
+
+export const nowSql = sql<Date>`now()`;

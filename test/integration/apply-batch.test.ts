@@ -1,0 +1,69 @@
+// Isolation: this file clones its own database from the migrated template and drops it at the end;
+// every test uses fresh random user ids. No Redis.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultProgram, SYSTEM_ACCOUNTS, ASSETS, type LedgerEvent } from '@pe/domain';
+import { applyBatch, checkInvariants, ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
+import { createTestDatabase, randomUser } from '../support/services.ts';
+
+let handle: Awaited<ReturnType<typeof createTestDatabase>>;
+let ctx: LedgerContext;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  ctx = { db: handle.db, program: defaultProgram, systemAccounts: await ensureSystemAccounts(handle.db, SYSTEM_ACCOUNTS, ASSETS) };
+});
+afterAll(async () => {
+  const violations = await checkInvariants(handle.db);
+  await handle.close();
+  expect(violations).toEqual([]);
+});
+
+const earn = (user: string, key: string, activity = 'text_request', occurred_at?: string): LedgerEvent => ({
+  kind: 'earn',
+  idempotency_key: key,
+  user_id: user,
+  activity,
+  ...(occurred_at ? { occurred_at } : {}),
+});
+
+describe('applyBatch', () => {
+  it('applies a new earn once and replays its first outcome', async () => {
+    const user = randomUser();
+    const [first] = await applyBatch(ctx, [earn(user, `text_req:${user}:1`)]);
+    expect(first).toMatchObject({ type: 'applied', replayed: false, outcome: { amount: 10, balances: { points: 10 } } });
+    const [again] = await applyBatch(ctx, [earn(user, `text_req:${user}:1`)]);
+    expect(again).toMatchObject({ type: 'applied', replayed: true, outcome: { amount: 10, balances: { points: 10 } } });
+    const entries = await handle.db.selectFrom('entries').selectAll().where('user_id', '=', user).execute();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ balance_before: '0', balance_after: '10', amount: '10' });
+  });
+
+  it('applies many events of one user in one batch in order, with chained balances', async () => {
+    const user = randomUser();
+    const base = Date.parse('2026-03-10T12:00:00Z');
+    const events = [0, 6, 12, 18].map((s, i) => earn(user, `k:${user}:${i}`, 'text_request', new Date(base + s * 1000).toISOString()));
+    const results = await applyBatch(ctx, events);
+    expect(results.map((r) => (r.type === 'conflict' ? -1 : r.outcome.balances['points']))).toEqual([10, 20, 30, 40]);
+    const entries = await handle.db.selectFrom('entries').select(['balance_before', 'balance_after']).where('user_id', '=', user).orderBy('id').execute();
+    expect(entries.map((e) => [Number(e.balance_before), Number(e.balance_after)])).toEqual([[0, 10], [10, 20], [20, 30], [30, 40]]);
+  });
+
+  it('treats a reused key with a different payload as a recorded conflict', async () => {
+    const user = randomUser();
+    await applyBatch(ctx, [earn(user, `c:${user}`)]);
+    const [result] = await applyBatch(ctx, [earn(user, `c:${user}`, 'vision_request')]);
+    expect(result).toMatchObject({ type: 'conflict', first: { amount: 10 } });
+    const conflicts = await handle.db.selectFrom('idempotency_conflicts').selectAll().where('idempotency_key', '=', `c:${user}`).execute();
+    expect(conflicts).toHaveLength(1);
+  });
+
+  it('rejects a spend nothing covers and keeps it rejected on replay', async () => {
+    const user = randomUser();
+    const spend: LedgerEvent = { kind: 'spend', idempotency_key: `s:${user}`, user_id: user, amount: 1_000_000 };
+    const [first] = await applyBatch(ctx, [spend]);
+    expect(first).toMatchObject({ type: 'rejected', outcome: { reason: 'insufficient_funds' } });
+    await applyBatch(ctx, [{ kind: 'grant', idempotency_key: `g:${user}`, user_id: user, asset: 'points', amount: 2_000_000, reason: 'test' }]);
+    const [again] = await applyBatch(ctx, [spend]);
+    expect(again).toMatchObject({ type: 'rejected', replayed: true, outcome: { reason: 'insufficient_funds' } });
+  });
+});
