@@ -1,2 +1,3 @@
 export { envSchema, type Env } from './env.schema.ts';
 export { loadConfig, ConfigError } from './load-config.ts';
+export { loadProgram } from './load-program.ts';

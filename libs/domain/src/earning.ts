@@ -71,7 +71,10 @@ export function decideEarn(ctx: DecideContext, users: ReadonlyMap<string, UserSt
       amount = remaining;
       reason = 'daily_cap';
     }
-    b.update(userId, { capDay: day, capEarned: (state.capDay === day ? state.capEarned : 0) + amount });
+    // A late event from an earlier day must not replace the tally of a later one (that reopened its cap).
+    if (state.capDay === null || day >= state.capDay) {
+      b.update(userId, { capDay: day, capEarned: (state.capDay === day ? state.capEarned : 0) + amount });
+    }
   }
 
   const previous = state.lastEarnedAt[event.activity];

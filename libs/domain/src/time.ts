@@ -33,6 +33,11 @@ export function startOfDay(day: string, timeZone: string): number {
     const local = Date.parse(`${dayOf(guess, timeZone)}T${timeOfDay(guess, timeZone)}Z`);
     guess += Date.parse(`${day}T00:00:00Z`) - local;
   }
+  // Where clocks jump over midnight there is no 00:00 and the steps above can end on the day before;
+  // one more step forward (at that day's offset) lands on the jump, the day's first instant.
+  if (dayOf(guess, timeZone) < day) {
+    guess += Date.parse(`${day}T00:00:00Z`) - Date.parse(`${dayOf(guess, timeZone)}T${timeOfDay(guess, timeZone)}Z`);
+  }
   return guess;
 }
 

@@ -1,4 +1,5 @@
 import {
+  availableAllowance,
   decide,
   holdNamedBy,
   usersNamedBy,
@@ -127,7 +128,8 @@ async function decideAndWrite(ctx: LedgerContext, tx: Tx, fresh: Fresh[], now: n
     if (decision.status === 'applied') {
       collectApplied(ctx, decision, states, holds, writes, event.idempotency_key);
     }
-    outcome.balances = mainBalances((states.get(event.user_id) as UserState).balances);
+    const user = states.get(event.user_id) as UserState;
+    outcome.balances = { ...mainBalances(user.balances), allowance: availableAllowance(user, ctx.program) };
     writes.transactions.push({ key: event.idempotency_key, kind: event.kind, userId: event.user_id, hash, payload: event, outcome });
     written.set(event.idempotency_key, { id: '', outcome });
   }

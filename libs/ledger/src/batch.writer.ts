@@ -10,7 +10,7 @@ export type EntryWrite =
 
 /** Everything one batch writes, gathered first so each table gets one set-based statement. */
 export interface BatchWrites {
-  transactions: { key: string; kind: string; userId: string; hash: string; payload: LedgerEvent; outcome: EventOutcome }[];
+  transactions: { key: string; kind: string; userId: string; hash: string; payload: LedgerEvent | Record<string, unknown>; outcome: EventOutcome }[];
   entries: EntryWrite[];
   users: UserState[];
   accountInserts: { userId: string; balanceKey: BalanceKey; balance: number }[];

@@ -1,0 +1,38 @@
+import express, { type Express } from 'express';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { ApiDeps } from './deps.ts';
+import { errorHandler } from './middleware/error-handler.ts';
+import { requireScope } from './middleware/auth.ts';
+import { notFound } from './errors.ts';
+import { eventsRoutes } from './routes/events.route.ts';
+import { transactionsRoutes } from './routes/transactions.route.ts';
+import { readRoutes } from './routes/reads.route.ts';
+import { healthRoutes } from './routes/health.route.ts';
+
+/** Builds the Express app; main.ts listens on it, tests call it over a real socket. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: deps.config.BODY_LIMIT }));
+
+  app.use(healthRoutes(deps));
+  const api = express.Router();
+  api.use(eventsRoutes(deps));
+  api.use(transactionsRoutes(deps));
+  api.use(readRoutes(deps));
+  app.use('/api/points', api);
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: deps.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
+  app.use('/admin/queues', requireScope(deps.verifier, 'admin', { basicRealm: 'points-engine' }), board.getRouter());
+
+  app.use(() => {
+    throw notFound('no such route');
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}

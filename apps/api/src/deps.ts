@@ -1,0 +1,22 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ApiKeyVerifier } from '@pe/auth';
+import type { PointsClient } from '@pe/client';
+import type { Env } from '@pe/config';
+import type { Db } from '@pe/db';
+import type { Program } from '@pe/domain';
+import type { Logger } from '@pe/logger';
+
+/** Everything the API's routes use, opened by the composition root. */
+export interface ApiDeps {
+  db: Db;
+  program: Program;
+  client: PointsClient;
+  redis: Redis;
+  verifier: ApiKeyVerifier;
+  logger: Logger;
+  /** Every queue the engine uses, for Bull Board and status look-ups. */
+  queues: Queue[];
+  config: Pick<Env, 'SPEND_TIMEOUT_MS' | 'BODY_LIMIT' | 'QUEUE_PARTITIONS' | 'API_RATE_LIMIT_PER_MINUTE'>;
+  now?: () => number;
+}

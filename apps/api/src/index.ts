@@ -1,0 +1,3 @@
+export { createApp } from './app.ts';
+export { startApi, type RunningApi } from './start-api.ts';
+export type { ApiDeps } from './deps.ts';

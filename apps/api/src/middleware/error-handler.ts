@@ -1,0 +1,23 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '@pe/logger';
+import { HttpError } from '../errors.ts';
+
+/** Maps errors to answers: known ones by their code, anything else to a bare 500 (logged with context). */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    if (error instanceof HttpError) {
+      res.status(error.status).json({ error: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) });
+      return;
+    }
+    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+    const type = (error as { type?: string }).type;
+    // body-parser's own errors (malformed JSON, body too large) carry a 4xx status.
+    if (status && status >= 400 && status < 500) {
+      const code = type === 'entity.too.large' ? 'payload_too_large' : 'invalid_request';
+      res.status(status).json({ error: code, message: type === 'entity.parse.failed' ? 'body: malformed JSON' : (error as Error).message, field: 'body' });
+      return;
+    }
+    logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
+    res.status(500).json({ error: 'internal', message: 'internal error' });
+  };
+}

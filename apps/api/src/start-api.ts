@@ -1,0 +1,57 @@
+import type { Server } from 'node:http';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ApiKeyVerifier } from '@pe/auth';
+import { PointsClient } from '@pe/client';
+import type { Env } from '@pe/config';
+import { eventQueueName, MAINTENANCE_QUEUE } from '@pe/jobs';
+import type { LedgerContext } from '@pe/ledger';
+import type { Logger } from '@pe/logger';
+import { createApp } from './app.ts';
+
+export interface RunningApi {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Opens the API's queues and producer client and listens. */
+export async function startApi(
+  deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
+  config: Pick<Env, 'HOST' | 'PORT' | 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'SPEND_TIMEOUT_MS' | 'BODY_LIMIT' | 'API_RATE_LIMIT_PER_MINUTE'>,
+): Promise<RunningApi> {
+  const { ledger, connection, logger } = deps;
+  const client = new PointsClient({ connection, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS, logger, timeoutMs: config.SPEND_TIMEOUT_MS });
+  const queues = [
+    ...Array.from({ length: config.QUEUE_PARTITIONS }, (_, p) => client.queue(p)),
+    new Queue(MAINTENANCE_QUEUE, { connection, prefix: config.QUEUE_PREFIX }),
+  ];
+  queues.push(...[]);
+  const app = createApp({
+    db: ledger.db,
+    program: ledger.program,
+    client,
+    redis: connection,
+    verifier: new ApiKeyVerifier(ledger.db),
+    logger,
+    queues,
+    config,
+    ...(ledger.now ? { now: ledger.now } : {}),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info({ host: config.HOST, port }, 'api listening');
+  return {
+    server,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await client.close();
+      await queues[queues.length - 1]?.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import { createApiKey, listApiKeys, revokeApiKey, SCOPES, type Scope } from '@pe/auth';
+import { loadConfig, ConfigError } from '@pe/config';
+import { checkPostgres, connectDatabase, ensureDatabase, migrateToLatest, ServiceUnavailableError } from '@pe/db';
+import { reconcile } from './reconcile.command.ts';
+
+const USAGE = `Usage:
+  npm run keys -- create --name NAME --scopes producer,reader[,admin]
+  npm run keys -- list
+  npm run keys -- revoke KEY_ID
+  npm run migrate
+  npm run reconcile [-- --batch 10000]`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  let config;
+  try {
+    config = loadConfig();
+    await checkPostgres(config.DATABASE_URL);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof ServiceUnavailableError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  await ensureDatabase(config.DATABASE_URL);
+  const { db, close } = connectDatabase(config.DATABASE_URL, { max: 2, applicationName: 'points-engine-cli' });
+  try {
+    await migrateToLatest(db);
+    if (command === 'migrate') {
+      process.stdout.write('migrations applied\n');
+      return 0;
+    }
+    if (command === 'reconcile') {
+      const { values } = parseArgs({ args: [sub, ...rest].filter((a): a is string => a !== undefined), options: { batch: { type: 'string', default: '10000' } } });
+      const report = await reconcile(db, Number(values.batch), process.stderr);
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return report.violations.length === 0 ? 0 : 2;
+    }
+    if (command === 'keys' && sub === 'create') {
+      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scopes: { type: 'string' } } });
+      const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+      if (!values.name || scopes.length === 0 || unknown.length > 0) {
+        process.stderr.write(`--name and --scopes (${SCOPES.join(', ')}) are required${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}\n`);
+        return 1;
+      }
+      const { id, key } = await createApiKey(db, values.name, scopes as Scope[]);
+      process.stdout.write(`created key ${id} (${scopes.join(', ')}). Store it now; it is not shown again:\n${key}\n`);
+      return 0;
+    }
+    if (command === 'keys' && sub === 'list') {
+      for (const key of await listApiKeys(db)) {
+        process.stdout.write(`${key.id}  ${key.name}  [${key.scopes.join(',')}]  ${key.revoked_at ? `revoked ${key.revoked_at.toISOString()}` : 'active'}\n`);
+      }
+      return 0;
+    }
+    if (command === 'keys' && sub === 'revoke' && rest[0]) {
+      const revoked = await revokeApiKey(db, rest[0]);
+      process.stdout.write(revoked ? `revoked ${rest[0]}\n` : `no active key ${rest[0]}\n`);
+      return revoked ? 0 : 1;
+    }
+    process.stderr.write(`${USAGE}\n`);
+    return 1;
+  } finally {
+    await close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

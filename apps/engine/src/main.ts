@@ -1,0 +1,17 @@
+import { startApi } from '@pe/api';
+import { createRedis } from '@pe/jobs';
+import { boot, onShutdown } from '@pe/runtime';
+import { startScheduler } from '@pe/scheduler';
+import { startWorker } from '@pe/worker';
+
+// `npm start`: the roles in ROLES (by default the API, a worker and the scheduler) in one process.
+const { config, logger, database, ledger } = await boot('engine');
+const producer = createRedis(config.REDIS_URL, 'producer');
+const consumer = createRedis(config.REDIS_URL, 'worker');
+const closers: (() => Promise<unknown>)[] = [];
+
+if (config.ROLES.includes('api')) closers.push((await startApi({ ledger, connection: producer, logger }, config)).close);
+if (config.ROLES.includes('worker')) closers.push(startWorker({ ledger, connection: consumer, logger }, config).close);
+if (config.ROLES.includes('scheduler')) closers.push((await startScheduler({ ledger, connection: consumer, logger }, config)).close);
+
+onShutdown(logger, [...closers, async () => producer.disconnect(), async () => consumer.disconnect(), () => database.close()]);

@@ -1,0 +1,23 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { MAINTENANCE_JOBS } from '@pe/jobs';
+import { catchUpCycles, catchUpDays, lapseHolds, type LedgerContext } from '@pe/ledger';
+
+/**
+ * Runs scheduled work. Every run catches up on what is due, so a missed or repeated trigger
+ * neither skips a period nor applies one twice (each period is keyed in the database).
+ */
+export function createMaintenanceProcessor(ledger: LedgerContext) {
+  const now = () => (ledger.now ?? Date.now)();
+  return async (job: Job): Promise<Record<string, unknown>> => {
+    switch (job.name) {
+      case MAINTENANCE_JOBS.cycle:
+        return { periods: await catchUpCycles(ledger, now()) };
+      case MAINTENANCE_JOBS.dayBoundary:
+        return { days: await catchUpDays(ledger, now()) };
+      case MAINTENANCE_JOBS.lapseHolds:
+        return { lapsed: await lapseHolds(ledger) };
+      default:
+        throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
+    }
+  };
+}

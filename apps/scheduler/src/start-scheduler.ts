@@ -1,0 +1,54 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Env } from '@pe/config';
+import { MAINTENANCE_JOBS, MAINTENANCE_QUEUE } from '@pe/jobs';
+import type { LedgerContext } from '@pe/ledger';
+import type { Logger } from '@pe/logger';
+import { createMaintenanceProcessor } from './maintenance.processor.ts';
+
+export interface RunningScheduler {
+  queue: Queue;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+const KEEP = { removeOnComplete: { count: 500 }, removeOnFail: { count: 500 } };
+
+/**
+ * Registers the job schedulers (the 15-minute cycle, the day boundary in the program's time
+ * zone, the hold-lapse sweep every minute), triggers a catch-up at start, and runs the jobs.
+ */
+export async function startScheduler(
+  deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
+  config: Pick<Env, 'QUEUE_PREFIX'>,
+): Promise<RunningScheduler> {
+  const { ledger, connection, logger } = deps;
+  const program = ledger.program;
+  const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+  await queue.upsertJobScheduler(MAINTENANCE_JOBS.cycle, { every: program.allowance.cycle_minutes * 60_000 }, { name: MAINTENANCE_JOBS.cycle, opts: KEEP });
+  await queue.upsertJobScheduler(MAINTENANCE_JOBS.dayBoundary, { pattern: '0 0 * * *', tz: program.timezone }, { name: MAINTENANCE_JOBS.dayBoundary, opts: KEEP });
+  await queue.upsertJobScheduler(MAINTENANCE_JOBS.lapseHolds, { every: 60_000 }, { name: MAINTENANCE_JOBS.lapseHolds, opts: KEEP });
+  // Catch up on whatever fell due while no scheduler ran.
+  for (const name of [MAINTENANCE_JOBS.dayBoundary, MAINTENANCE_JOBS.cycle, MAINTENANCE_JOBS.lapseHolds]) {
+    await queue.add(name, {}, KEEP);
+  }
+  const worker = new Worker(MAINTENANCE_QUEUE, createMaintenanceProcessor(ledger), {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: 1,
+    // A cycle over a million users takes a while; keep its lock well beyond that.
+    lockDuration: 120_000,
+  });
+  worker.on('completed', (job, result) => logger.info({ job: job.name, result }, 'maintenance run finished'));
+  worker.on('failed', (job, error) => logger.error({ job: job?.name, err: error }, 'maintenance run failed'));
+  worker.on('error', (error) => logger.error({ err: error }, 'scheduler worker error'));
+  logger.info({ cycle_minutes: program.allowance.cycle_minutes, timezone: program.timezone }, 'scheduler started');
+  return {
+    queue,
+    worker,
+    close: async () => {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}

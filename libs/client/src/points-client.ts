@@ -1,0 +1,197 @@
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pointsEventSchema, type PointsEvent, type PointsEventInput } from '@pe/domain';
+import {
+  BATCH_JOB_NAME,
+  batchJobId,
+  createRedis,
+  EVENT_JOB_OPTIONS,
+  eventJobId,
+  eventQueueName,
+  MAX_EVENTS_PER_JOB,
+  partitionOf,
+} from '@pe/jobs';
+import type { Logger } from '@pe/logger';
+import { EventValidationError, OutcomeTimeoutError } from './errors.ts';
+
+export interface PointsClientOptions {
+  redisUrl?: string;
+  /** An existing connection to share (the client then leaves it open on close). */
+  connection?: Redis;
+  prefix: string;
+  partitions: number;
+  logger?: Pick<Logger, 'error' | 'warn'>;
+  /** How long `earn()` gathers events before sending them as one job (Kafka's linger.ms). */
+  lingerMs?: number;
+  /** Most events in one gathered job. */
+  maxBatch?: number;
+  /** Default wait for `spend()` outcomes. */
+  timeoutMs?: number;
+}
+
+/** The outcome of an event as the worker returns it. */
+export interface SpendOutcome {
+  idempotency_key: string;
+  kind: string;
+  user_id: string;
+  status: 'applied' | 'rejected';
+  reason: string | null;
+  amount: number;
+  balances: Record<string, number>;
+  details: Record<string, unknown>;
+  applied_at: string;
+  replayed: boolean;
+  transaction_id: string;
+}
+
+/**
+ * The producer client for bot handlers and webhook code. `earn()` never throws into the caller:
+ * events are validated, gathered for a few milliseconds per partition and sent as one job
+ * (failures are logged). `send()` enqueues one event and resolves with its job id; `spend()`
+ * resolves with the outcome.
+ */
+export class PointsClient {
+  private readonly connection: Redis;
+  private readonly ownsConnection: boolean;
+  private readonly queues = new Map<number, Queue>();
+  private readonly events = new Map<number, QueueEvents>();
+  private readonly pending = new Map<number, PointsEvent[]>();
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly blocking: Redis[] = [];
+  private closed = false;
+
+  constructor(private readonly options: PointsClientOptions) {
+    if (!options.connection && !options.redisUrl) throw new Error('PointsClient needs redisUrl or connection');
+    this.connection = options.connection ?? createRedis(options.redisUrl as string, 'producer');
+    this.ownsConnection = !options.connection;
+  }
+
+  /** Fire-and-forget: validates and queues an event; never throws, never rejects. */
+  earn(input: PointsEventInput): void {
+    try {
+      if (this.closed) throw new Error('client is closed');
+      const event = parse(input);
+      const partition = partitionOf(event.user_id, this.options.partitions);
+      const list = this.pending.get(partition) ?? [];
+      list.push(event);
+      this.pending.set(partition, list);
+      if (list.length >= (this.options.maxBatch ?? 500)) this.flushPartition(partition);
+      else if (!this.timers.has(partition)) {
+        this.timers.set(partition, setTimeout(() => this.flushPartition(partition), this.options.lingerMs ?? 5));
+      }
+    } catch (error) {
+      this.options.logger?.error({ err: error, idempotency_key: (input as { idempotency_key?: unknown }).idempotency_key }, 'points event dropped at the producer');
+    }
+  }
+
+  /** Enqueues one event as its own job (id derived from its key); resolves with the job id. */
+  async send(input: PointsEventInput): Promise<{ jobId: string; queue: string }> {
+    const event = parse(input);
+    const job = await this.addEvent(event);
+    return { jobId: job.id as string, queue: job.queueName };
+  }
+
+  /** Enqueues several events as shared jobs (one per partition); resolves with the job ids. */
+  async sendMany(inputs: readonly PointsEventInput[]): Promise<{ jobIds: string[] }> {
+    const byPartition = new Map<number, PointsEvent[]>();
+    for (const input of inputs) {
+      const event = parse(input);
+      const partition = partitionOf(event.user_id, this.options.partitions);
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), event]);
+    }
+    const jobIds: string[] = [];
+    for (const [partition, events] of byPartition) {
+      for (let i = 0; i < events.length; i += MAX_EVENTS_PER_JOB) {
+        const job = await this.addBatch(partition, events.slice(i, i + MAX_EVENTS_PER_JOB));
+        jobIds.push(job.id as string);
+      }
+    }
+    return { jobIds };
+  }
+
+  /** Enqueues a spend (or any event) and waits for its outcome: applied with balances, or rejected with a reason. */
+  async spend(input: PointsEventInput, options: { timeoutMs?: number } = {}): Promise<SpendOutcome> {
+    const event = parse(input);
+    return this.waitFor(await this.addEvent(event), options.timeoutMs);
+  }
+
+  /** Sends whatever `earn()` is still gathering and waits until it is queued. */
+  async flush(): Promise<void> {
+    for (const partition of [...this.pending.keys()]) this.flushPartition(partition);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    await Promise.all([...this.events.values()].map((e) => e.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    for (const connection of this.blocking) connection.disconnect();
+    if (this.ownsConnection) this.connection.disconnect();
+  }
+
+  /** The queue of a partition (for tooling and tests). */
+  queue(partition: number): Queue {
+    let queue = this.queues.get(partition);
+    if (!queue) {
+      queue = new Queue(eventQueueName(partition), { connection: this.connection, prefix: this.options.prefix });
+      this.queues.set(partition, queue);
+    }
+    return queue;
+  }
+
+  /** The job that carries a single event with this key, if it still exists. */
+  async findEventJob(idempotencyKey: string, userId: string): Promise<Job | undefined> {
+    return this.queue(partitionOf(userId, this.options.partitions)).getJob(eventJobId(idempotencyKey));
+  }
+
+  private async addEvent(event: PointsEvent): Promise<Job> {
+    const queue = this.queue(partitionOf(event.user_id, this.options.partitions));
+    return queue.add(event.kind, event, { ...EVENT_JOB_OPTIONS, jobId: eventJobId(event.idempotency_key) });
+  }
+
+  private async addBatch(partition: number, events: PointsEvent[]): Promise<Job> {
+    if (events.length === 1) return this.addEvent(events[0] as PointsEvent);
+    return this.queue(partition).add(BATCH_JOB_NAME, { events }, { ...EVENT_JOB_OPTIONS, jobId: batchJobId(events) });
+  }
+
+  private flushPartition(partition: number): void {
+    const timer = this.timers.get(partition);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(partition);
+    const events = this.pending.get(partition);
+    this.pending.delete(partition);
+    if (!events || events.length === 0) return;
+    const sending = this.addBatch(partition, events).catch((error: unknown) => {
+      this.options.logger?.error({ err: error, events: events.length, keys: events.slice(0, 5).map((e) => e.idempotency_key) }, 'points events could not be queued');
+    });
+    this.inFlight.add(sending);
+    void sending.finally(() => this.inFlight.delete(sending));
+  }
+
+  private async waitFor(job: Job, timeoutMs = this.options.timeoutMs ?? 10_000): Promise<SpendOutcome> {
+    const partition = Number(job.queueName.split('-').pop());
+    let events = this.events.get(partition);
+    if (!events) {
+      // QueueEvents blocks on XREAD: it needs a connection of its own that waits out outages.
+      const blocking = this.connection.duplicate({ maxRetriesPerRequest: null });
+      this.blocking.push(blocking);
+      events = new QueueEvents(job.queueName, { connection: blocking, prefix: this.options.prefix });
+      this.events.set(partition, events);
+      await events.waitUntilReady();
+    }
+    try {
+      return (await job.waitUntilFinished(events, timeoutMs)) as SpendOutcome;
+    } catch (error) {
+      if (error instanceof Error && /timed out/i.test(error.message)) throw new OutcomeTimeoutError(job.id as string, timeoutMs);
+      throw error;
+    }
+  }
+}
+
+function parse(input: PointsEventInput): PointsEvent {
+  const parsed = pointsEventSchema.safeParse(input);
+  if (!parsed.success) throw new EventValidationError(parsed.error.issues);
+  return parsed.data;
+}

@@ -1,0 +1,3 @@
+export * from './registry.ts';
+export { partitionOf } from './partition.ts';
+export { createRedis } from './redis.ts';

@@ -1,0 +1,20 @@
+import { lapseKey, type LedgerEvent } from '@pe/domain';
+import { applyBatch, type LedgerContext } from '../apply-batch.ts';
+import { findLapsedHolds } from '../state.repository.ts';
+
+/**
+ * Releases holds whose time ran out, through the normal apply path (key `lapse:{hold}`), so a
+ * lapse is applied exactly once even when sweeps overlap, and never after a settle or void.
+ */
+export async function lapseHolds(ctx: LedgerContext, batchSize = 500): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const now = (ctx.now ?? Date.now)();
+    const due = await findLapsedHolds(ctx.db, new Date(now), batchSize);
+    if (due.length === 0) return total;
+    const events: LedgerEvent[] = due.map((hold) => ({ kind: 'lapse_hold', idempotency_key: lapseKey(hold.hold_key), user_id: hold.user_id, hold_key: hold.hold_key }));
+    const results = await applyBatch(ctx, events);
+    total += results.filter((r) => r.type === 'applied').length;
+    if (due.length < batchSize) return total;
+  }
+}

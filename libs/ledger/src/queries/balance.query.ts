@@ -1,0 +1,85 @@
+import {
+  allowanceCapacity,
+  availableAllowance,
+  cycleIndex,
+  effectiveTier,
+  levelProgress,
+  replenishStep,
+  toSafeInteger,
+  visibleStreak,
+  dayOf,
+  type BalanceKey,
+  type Program,
+} from '@pe/domain';
+import type { Executor } from '@pe/db';
+import { toUserState } from '../user-state.mapper.ts';
+
+export type Lang = 'ru' | 'en';
+
+/** A user's whole balance picture; an unknown user gets the empty picture, not an error. */
+export async function getBalance(db: Executor, userId: string, program: Program, now: number, lang: Lang = 'en') {
+  const [row, accounts, holds] = await Promise.all([
+    db.selectFrom('users').selectAll().where('user_id', '=', userId).executeTakeFirst(),
+    db.selectFrom('accounts').select(['asset', 'bucket', 'balance']).where('user_id', '=', userId).execute(),
+    db
+      .selectFrom('holds')
+      .select((eb) => [eb.fn.countAll<string>().as('count')])
+      .where('user_id', '=', userId)
+      .where('status', '=', 'open')
+      .executeTakeFirst(),
+  ]);
+  const balances: Partial<Record<BalanceKey, number>> = {};
+  for (const account of accounts) balances[`${account.asset}:${account.bucket}` as BalanceKey] = toSafeInteger(account.balance ?? '0');
+  const state = row
+    ? toUserState(row, balances, program)
+    : toUserState(
+        {
+          user_id: userId, tier: null, tier_ends_at: null, token_balance: '0', allowance_capacity: null, level: 1,
+          lifetime_earned: '0', lifetime_spent: '0', points_consumed: '0', current_streak: 0, longest_streak: 0,
+          last_login_day: null, cap_day: null, cap_earned: '0', last_earned_at: {}, referrer_id: null,
+          created_at: new Date(now), updated_at: new Date(now),
+        },
+        balances,
+        program,
+      );
+  const b = (key: BalanceKey) => balances[key] ?? 0;
+  const progress = levelProgress(state.lifetimeEarned, program.levels);
+  const tier = effectiveTier(state, now, program);
+  const tierRule = program.tiers[tier];
+  const capacity = state.allowanceCapacity ?? allowanceCapacity(state.tokenBalance, program.allowance);
+  const cycleMs = program.allowance.cycle_minutes * 60_000;
+  const pending = b('allowance:pending') + b('allowance:used');
+  const today = dayOf(now, program.timezone);
+  return {
+    user_id: userId,
+    balance: b('points:main'),
+    lifetime_earned: state.lifetimeEarned,
+    lifetime_spent: state.lifetimeSpent,
+    level: progress.level.level,
+    level_name: progress.level.name[lang],
+    level_icon: progress.level.icon,
+    earning_multiplier: progress.level.multiplier / 10_000,
+    current_streak: visibleStreak(state.lastLoginDay, state.currentStreak, today),
+    longest_streak: state.longestStreak,
+    next_level_points: progress.pointsToNext,
+    progress_to_next_level: progress.progress,
+    tier,
+    tier_multiplier: (tierRule?.multiplier ?? 10_000) / 10_000,
+    tier_ends_at: tier === program.default_tier || state.tierEndsAt === null ? null : new Date(state.tierEndsAt).toISOString(),
+    points_held: b('points:held'),
+    allowance: {
+      available: availableAllowance(state, program),
+      capacity,
+      held: b('allowance:held'),
+      used_this_cycle: b('allowance:used'),
+      awaiting_replenishment: b('allowance:pending'),
+      next_replenish: Math.min(pending, replenishStep(capacity, program.allowance)),
+      next_cycle_at: new Date((cycleIndex(now, program.allowance.cycle_minutes) + 1) * cycleMs).toISOString(),
+    },
+    credit: { available: b('credit:main'), held: b('credit:held'), used_this_cycle: b('credit:used') },
+    experience: b('experience:main'),
+    open_holds: Number(holds?.count ?? 0),
+  };
+}
+
+export type BalanceView = Awaited<ReturnType<typeof getBalance>>;

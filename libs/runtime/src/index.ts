@@ -1,0 +1,2 @@
+export { boot, type Booted } from './boot.ts';
+export { onShutdown } from './shutdown.ts';
