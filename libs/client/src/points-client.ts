@@ -63,7 +63,7 @@ export class PointsClient {
 
   constructor(private readonly options: PointsClientOptions) {
     if (!options.connection && !options.redisUrl) throw new Error('PointsClient needs redisUrl or connection');
-    this.connection = options.connection ?? createRedis(options.redisUrl as string, 'producer');
+    this.connection = options.connection ?? createRedis(options.redisUrl as string, 'producer', { connectionName: `${options.prefix}:producer` });
     this.ownsConnection = !options.connection;
   }
 

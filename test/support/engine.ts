@@ -1,0 +1,108 @@
+import { Redis } from 'ioredis';
+import { startApi, type RunningApi } from '@pe/api';
+import { createApiKey, type Scope } from '@pe/auth';
+import { PointsClient } from '@pe/client';
+import { defaultProgram, SYSTEM_ACCOUNTS, ASSETS, type Program } from '@pe/domain';
+import { createRedis } from '@pe/jobs';
+import { checkInvariants, ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
+import { createLogger } from '@pe/logger';
+import { startWorker, type RunningWorker } from '@pe/worker';
+import { clearPrefix, createTestDatabase, redisUrl, uniquePrefix } from './services.ts';
+
+export interface TestEngine {
+  url: string;
+  /** The URL of this engine's own database (for child processes). */
+  databaseUrl: string;
+  prefix: string;
+  partitions: number;
+  ledger: LedgerContext;
+  db: LedgerContext['db'];
+  client: PointsClient;
+  /** A fresh API key with these scopes. */
+  key(...scopes: Scope[]): Promise<string>;
+  fetch(path: string, init?: RequestInit & { key?: string }): Promise<Response>;
+  startWorker(): RunningWorker;
+  stopWorker(): Promise<void>;
+  invariants(): ReturnType<typeof checkInvariants>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real engine in this process: its own database (cloned from the template), its own queue
+ * prefix, the API on a random port and a worker. `close()` stops everything, drops the database,
+ * deletes the prefix's keys and fails if a Redis connection is left open.
+ */
+export async function startTestEngine(options: { program?: Program; partitions?: number; worker?: boolean; now?: () => number } = {}): Promise<TestEngine> {
+  const database = await createTestDatabase();
+  const program = options.program ?? defaultProgram;
+  const prefix = uniquePrefix();
+  const partitions = options.partitions ?? 2;
+  const logger = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+  const ledger: LedgerContext = {
+    db: database.db,
+    program,
+    systemAccounts: await ensureSystemAccounts(database.db, SYSTEM_ACCOUNTS, ASSETS),
+    ...(options.now ? { now: options.now } : {}),
+  };
+  const config = {
+    HOST: '127.0.0.1', PORT: 0, QUEUE_PREFIX: prefix, QUEUE_PARTITIONS: partitions, WORKER_CONCURRENCY: 32,
+    APPLY_BATCH_MAX: 256, SPEND_TIMEOUT_MS: 15_000, BODY_LIMIT: '256kb', API_RATE_LIMIT_PER_MINUTE: 600_000,
+  };
+  const producer = createRedis(redisUrl(), 'producer', { connectionName: `${prefix}:api` });
+  const consumer = createRedis(redisUrl(), 'worker', { connectionName: `${prefix}:worker` });
+  const api: RunningApi = await startApi({ ledger, connection: producer, logger }, config);
+  let worker: RunningWorker | null = null;
+  const engine: TestEngine = {
+    url: `http://127.0.0.1:${api.port}`,
+    databaseUrl: database.url,
+    prefix,
+    partitions,
+    ledger,
+    db: database.db,
+    client: new PointsClient({ redisUrl: redisUrl(), prefix, partitions, logger, timeoutMs: 20_000 }),
+    key: async (...scopes) => (await createApiKey(database.db, `test-${scopes.join('-')}`, scopes)).key,
+    fetch: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      if (init.key) headers.set('x-api-key', init.key);
+      if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      return fetch(`http://127.0.0.1:${api.port}${path}`, { ...init, headers });
+    },
+    startWorker: () => {
+      worker = startWorker({ ledger, connection: consumer, logger }, config);
+      return worker;
+    },
+    stopWorker: async () => {
+      await worker?.close();
+      worker = null;
+    },
+    invariants: () => checkInvariants(database.db),
+    close: async () => {
+      await worker?.close();
+      await engine.client.close();
+      await api.close();
+      producer.disconnect();
+      consumer.disconnect();
+      await database.close();
+      await clearPrefix(prefix);
+      await expectNoClientsLeft(prefix);
+    },
+  };
+  if (options.worker !== false) engine.startWorker();
+  return engine;
+}
+
+/** Fails if any Redis client named for this prefix is still connected (BullMQ names its clients). */
+async function expectNoClientsLeft(prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl());
+  try {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const list = String(await redis.client('LIST'));
+      const open = list.split('\n').filter((line) => line.includes(prefix));
+      if (open.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`Redis connections left open for ${prefix}`);
+  } finally {
+    redis.disconnect();
+  }
+}
