@@ -66,4 +66,41 @@ describe('applyBatch', () => {
     const [again] = await applyBatch(ctx, [spend]);
     expect(again).toMatchObject({ type: 'rejected', replayed: true, outcome: { reason: 'insufficient_funds' } });
   });
+
+  it('reverses a purchase: claws back credit and the referral bonus, only as far as they remain, once', async () => {
+    const buyer = randomUser('buyer');
+    const referrer = randomUser('ref');
+    const purchase: LedgerEvent = {
+      kind: 'purchase_bonus', idempotency_key: `pay:${buyer}`, user_id: buyer, provider: 'stars', payment_id: buyer,
+      product: { type: 'credit', credit: 500 }, referrer_id: referrer,
+    };
+    await applyBatch(ctx, [purchase]);
+    // The referrer spends 400 of the 1000 bonus points before the refund arrives.
+    await applyBatch(ctx, [{ kind: 'deduct', idempotency_key: `d:${referrer}`, user_id: referrer, asset: 'points', amount: 400, reason: 'spent' }]);
+    const reverse: LedgerEvent = { kind: 'reverse', idempotency_key: `refund:${buyer}`, user_id: buyer, transaction_key: `pay:${buyer}`, reason: 'refund' };
+    const [result] = await applyBatch(ctx, [reverse]);
+    expect(result).toMatchObject({
+      type: 'applied',
+      outcome: {
+        reason: 'partially_reversed',
+        amount: 1100,
+        balances: { credit: 0 },
+        details: { recovered: { [`${buyer}:credit`]: 500, [`${referrer}:points`]: 600 }, unrecovered: { [`${referrer}:points`]: 400 } },
+      },
+    });
+    const again = await applyBatch(ctx, [{ ...reverse, idempotency_key: `refund2:${buyer}` }]);
+    expect(again[0]).toMatchObject({ type: 'rejected', outcome: { reason: 'already_reversed' } });
+    const referrerRow = await handle.db.selectFrom('users').select(['lifetime_earned']).where('user_id', '=', referrer).executeTakeFirstOrThrow();
+    expect(referrerRow.lifetime_earned).toBe('0');
+  });
+
+  it('refuses to reverse a spend or a transaction of another user', async () => {
+    const user = randomUser();
+    await applyBatch(ctx, [{ kind: 'grant', idempotency_key: `g2:${user}`, user_id: user, asset: 'points', amount: 50, reason: 't' }]);
+    const [other] = await applyBatch(ctx, [{ kind: 'reverse', idempotency_key: `r:${user}`, user_id: 'someone-else', transaction_key: `g2:${user}`, reason: 'x' }]);
+    expect(other).toMatchObject({ type: 'rejected', outcome: { reason: 'transaction_not_found' } });
+    await applyBatch(ctx, [{ kind: 'spend', idempotency_key: `sp:${user}`, user_id: user, amount: 5 }]);
+    const [spend] = await applyBatch(ctx, [{ kind: 'reverse', idempotency_key: `r2:${user}`, user_id: user, transaction_key: `sp:${user}`, reason: 'x' }]);
+    expect(spend).toMatchObject({ type: 'rejected', outcome: { reason: 'not_reversible' } });
+  });
 });

@@ -21,6 +21,7 @@ const valid = {
   grant: { kind: 'grant', idempotency_key: 'grant:1', user_id: '42', amount: 100, reason: 'contest prize', operator: 'alice' },
   deduct: { kind: 'deduct', idempotency_key: 'deduct:1', user_id: '42', asset: 'credit', amount: 100, reason: 'chargeback' },
   set_token_balance: { kind: 'set_token_balance', idempotency_key: 'tokens:42:9', user_id: '42', token_balance: '123456789012345678901234567890' },
+  reverse: { kind: 'reverse', idempotency_key: 'refund:stars:pay_1', user_id: '42', transaction_key: 'stars:pay_1', reason: 'refund' },
 } as const satisfies Record<(typeof EVENT_KINDS)[number], Record<string, unknown>>;
 
 type Kind = keyof typeof valid;

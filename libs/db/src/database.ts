@@ -75,6 +75,12 @@ export interface IdempotencyConflictsTable {
   created_at: Timestamp;
 }
 
+export interface ReversalsTable {
+  original_key: string;
+  reversal_key: string;
+  created_at: Timestamp;
+}
+
 export interface HoldsTable {
   hold_key: string;
   user_id: string;
@@ -129,6 +135,7 @@ export interface Database {
   ledger_transactions: LedgerTransactionsTable;
   entries: EntriesTable;
   idempotency_conflicts: IdempotencyConflictsTable;
+  reversals: ReversalsTable;
   holds: HoldsTable;
   user_days: UserDaysTable;
   outbox: OutboxTable;

@@ -4,6 +4,7 @@ import { reject, type Decision } from './decision.ts';
 import { decideEarn } from './earning.ts';
 import type { LedgerEvent } from './internal-events.ts';
 import { decidePurchase, purchaseReferrer } from './purchases.ts';
+import { decideReverse, usersOfOriginal, type OriginalTransaction } from './reversal.ts';
 import { decideHold, decideLapse, decideSettle, decideSpend, decideVoid } from './spending.ts';
 import type { HoldState, UserState } from './user-state.ts';
 
@@ -11,6 +12,8 @@ import type { HoldState, UserState } from './user-state.ts';
 export interface DecideInput {
   readonly users: ReadonlyMap<string, UserState>;
   readonly holds: ReadonlyMap<string, HoldState>;
+  /** Transactions named by `reverse` events, by idempotency key. */
+  readonly originals?: ReadonlyMap<string, OriginalTransaction>;
 }
 
 /** Decides any ledger event. Pure: same program, instant, state and event give the same decision. */
@@ -38,6 +41,8 @@ export function decide(ctx: DecideContext, input: DecideInput, event: LedgerEven
       return decideDeduct(ctx, input.users, event);
     case 'set_token_balance':
       return decideSetTokenBalance(ctx, input.users, event);
+    case 'reverse':
+      return decideReverse(ctx, input.users, input.originals ?? new Map(), event);
   }
 }
 
@@ -49,8 +54,9 @@ export function usersNamedBy(event: LedgerEvent): string[] {
   return users;
 }
 
-/** Users an event touches that only its loaded state reveals (a buyer's recorded referrer). */
-export function usersRevealedBy(event: LedgerEvent, users: ReadonlyMap<string, UserState>): string[] {
+/** Users an event touches that only loaded state reveals (a buyer's referrer, a reversal's payees). */
+export function usersRevealedBy(event: LedgerEvent, users: ReadonlyMap<string, UserState>, originals: ReadonlyMap<string, OriginalTransaction> = new Map()): string[] {
+  if (event.kind === 'reverse') return usersOfOriginal(originals.get(event.transaction_key));
   if (event.kind !== 'purchase_bonus') return [];
   const referrer = purchaseReferrer(event, users.get(event.user_id));
   return referrer ? [referrer] : [];

@@ -92,7 +92,7 @@ export class DecisionBuilder {
     }
   }
 
-  applied(amount: number, reason: LimitReason | 'shortfall' | null, details: Record<string, unknown> = {}): AppliedDecision {
+  applied(amount: number, reason: AppliedDecision['reason'], details: Record<string, unknown> = {}): AppliedDecision {
     return {
       status: 'applied',
       amount,

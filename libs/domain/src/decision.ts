@@ -12,7 +12,10 @@ export type RejectReason =
   | 'hold_closed'
   | 'missing_referred_user'
   | 'self_referral'
-  | 'already_referred';
+  | 'already_referred'
+  | 'transaction_not_found'
+  | 'not_reversible'
+  | 'already_reversed';
 
 /** Why an applied event earned less than its rate (0 or a remainder). */
 export type LimitReason = 'rate_limited' | 'daily_cap' | 'already_claimed';
@@ -39,7 +42,7 @@ export interface AppliedDecision {
   /** The headline amount: points earned, cost charged, credit bought, amount adjusted. */
   amount: number;
   /** Set when the amount was limited (rate limit, daily cap, already claimed) or partly charged. */
-  reason: LimitReason | 'shortfall' | null;
+  reason: LimitReason | 'shortfall' | 'partially_reversed' | null;
   postings: Posting[];
   /** Every user whose state changed, in its new form. */
   users: UserState[];

@@ -90,6 +90,15 @@ export const setTokenBalanceEventSchema = z.object({
   token_balance: z.union([z.string(), z.number().int().nonnegative()]).transform(String).pipe(z.string().regex(/^\d{1,40}$/, 'a non-negative integer')),
 });
 
+export const reverseEventSchema = z.object({
+  kind: z.literal('reverse'),
+  ...common,
+  /** The idempotency key of the transaction to reverse (its user must be `user_id`). */
+  transaction_key: idempotencyKey,
+  reason: z.string().min(1).max(500),
+  operator: z.string().min(1).max(100).optional(),
+});
+
 /** Every event a producer may send, discriminated by `kind`. */
 export const pointsEventSchema = z.discriminatedUnion('kind', [
   earnEventSchema,
@@ -101,6 +110,7 @@ export const pointsEventSchema = z.discriminatedUnion('kind', [
   grantEventSchema,
   deductEventSchema,
   setTokenBalanceEventSchema,
+  reverseEventSchema,
 ]);
 
 export const EVENT_KINDS = [
@@ -113,6 +123,7 @@ export const EVENT_KINDS = [
   'grant',
   'deduct',
   'set_token_balance',
+  'reverse',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -127,3 +138,4 @@ export type PurchaseBonusEvent = z.output<typeof purchaseBonusEventSchema>;
 export type GrantEvent = z.output<typeof grantEventSchema>;
 export type DeductEvent = z.output<typeof deductEventSchema>;
 export type SetTokenBalanceEvent = z.output<typeof setTokenBalanceEventSchema>;
+export type ReverseEvent = z.output<typeof reverseEventSchema>;

@@ -18,3 +18,4 @@ export * from './purchases.ts';
 export * from './adjustments.ts';
 export * from './expiry.ts';
 export * from './decide.ts';
+export * from './reversal.ts';

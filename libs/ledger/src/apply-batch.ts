@@ -10,6 +10,7 @@ import {
   type HoldState,
   type LedgerEvent,
   type Notice,
+  type OriginalTransaction,
   type Program,
   type UserState,
 } from '@pe/domain';
@@ -18,7 +19,7 @@ import { mainBalances, toUserState } from './user-state.mapper.ts';
 import type { EventOutcome, EventResult } from './outcome.ts';
 import { payloadHash } from './payload-hash.ts';
 import { inSerializableTransaction, type RetryOptions } from './retry.ts';
-import { findTransactions, loadUserAccounts, lockHolds, lockUsers, type SystemAccountIds } from './state.repository.ts';
+import { findTransactions, loadOriginals, loadUserAccounts, lockHolds, lockUsers, type SystemAccountIds } from './state.repository.ts';
 import { writeBatch, type BatchWrites, type EntryWrite } from './batch.writer.ts';
 
 export interface LedgerContext {
@@ -99,8 +100,11 @@ async function decideAndWrite(ctx: LedgerContext, tx: Tx, fresh: Fresh[], now: n
     }
   };
   addStates(userRows);
-  // A purchase's referrer is only known once the buyer is loaded: lock it in a second step.
-  const revealed = fresh.flatMap((f) => usersRevealedBy(f.event, states)).filter((id) => !states.has(id));
+  const originals = new Map<string, OriginalTransaction>(
+    (await loadOriginals(tx, fresh.flatMap((f) => (f.event.kind === 'reverse' ? [f.event.transaction_key] : [])))).map((o) => [o.key, o]),
+  );
+  // A purchase's referrer and a reversal's payees are only known once loaded: lock them next.
+  const revealed = [...new Set(fresh.flatMap((f) => usersRevealedBy(f.event, states, originals)))].filter((id) => !states.has(id));
   if (revealed.length > 0) {
     const more = await lockUsers(tx, revealed);
     accounts = await loadUserAccounts(tx, more.map((row) => row.user_id));
@@ -113,7 +117,7 @@ async function decideAndWrite(ctx: LedgerContext, tx: Tx, fresh: Fresh[], now: n
   const written = new Map<string, { id: string; outcome: EventOutcome }>();
   const appliedAt = new Date(now).toISOString();
   for (const { event, hash } of fresh) {
-    const decision = decide({ program: ctx.program, now }, { users: states, holds }, event);
+    const decision = decide({ program: ctx.program, now }, { users: states, holds, originals }, event);
     const outcome: EventOutcome = {
       idempotency_key: event.idempotency_key,
       kind: event.kind,
@@ -127,6 +131,11 @@ async function decideAndWrite(ctx: LedgerContext, tx: Tx, fresh: Fresh[], now: n
     };
     if (decision.status === 'applied') {
       collectApplied(ctx, decision, states, holds, writes, event.idempotency_key);
+      if (event.kind === 'reverse') {
+        writes.reversals.push({ original: event.transaction_key, reversal: event.idempotency_key });
+        const original = originals.get(event.transaction_key);
+        if (original) originals.set(original.key, { ...original, reversedBy: event.idempotency_key });
+      }
     }
     const user = states.get(event.user_id) as UserState;
     outcome.balances = { ...mainBalances(user.balances), allowance: availableAllowance(user, ctx.program) };
@@ -222,5 +231,6 @@ function emptyWrites(): BatchWrites {
     days: new Map(),
     notices: [] as { key: string; notice: Notice }[],
     conflicts: [],
+    reversals: [],
   };
 }

@@ -19,6 +19,7 @@ export interface BatchWrites {
   days: Map<string, { userId: string; day: string; earned: number; inflow: number }>;
   notices: { key: string; notice: Notice }[];
   conflicts: { key: string; hash: string; payload: LedgerEvent; firstTransactionId: string }[];
+  reversals: { original: string; reversal: string }[];
 }
 
 /** Writes a batch with one statement per table; returns the transaction id of each new key. */
@@ -38,6 +39,9 @@ export async function writeBatch(
   await upsertHolds(tx, w, at);
   await insertNotices(tx, w, ids);
   await insertConflicts(tx, w);
+  if (w.reversals.length > 0) {
+    await tx.insertInto('reversals').values(w.reversals.map((r) => ({ original_key: r.original, reversal_key: r.reversal }))).execute();
+  }
   return ids;
 }
 

@@ -11,7 +11,7 @@ export class RetryableConflict extends Error {
 const RETRYABLE_CODES = new Set(['40001', '40P01']);
 // A unique violation on these means a concurrent transaction inserted the same row first;
 // a retry sees its row and takes the replay or update path.
-const RETRYABLE_CONSTRAINTS = new Set(['ledger_transactions_idempotency_key', 'users_pkey', 'accounts_user_key', 'holds_pkey', 'user_days_pkey']);
+const RETRYABLE_CONSTRAINTS = new Set(['ledger_transactions_idempotency_key', 'users_pkey', 'accounts_user_key', 'holds_pkey', 'user_days_pkey', 'reversals_pkey', 'reversals_reversal_key_key']);
 
 /** True for serialization failures, deadlocks and races on rows another transaction just inserted. */
 export function isRetryable(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AssetCode, HoldState, SystemAccount } from '@pe/domain';
+import type { AssetCode, Bucket, HoldState, OriginalTransaction, Posting, SystemAccount } from '@pe/domain';
 import { toSafeInteger } from '@pe/domain';
 import type { Db, Executor, HoldRow, Tx, UserRow } from '@pe/db';
 import { RetryableConflict } from './retry.ts';
@@ -99,3 +99,38 @@ export async function findLapsedHolds(executor: Executor, now: Date, limit: numb
 }
 
 export const nowSql = sql<Date>`now()`;
+
+/** The transactions that `reverse` events name, with their postings and any reversal already applied. */
+export async function loadOriginals(tx: Tx, keys: readonly string[]): Promise<OriginalTransaction[]> {
+  if (keys.length === 0) return [];
+  const rows = await tx
+    .selectFrom('ledger_transactions')
+    .leftJoin('reversals', 'reversals.original_key', 'ledger_transactions.idempotency_key')
+    .select(['ledger_transactions.id', 'idempotency_key', 'kind', 'user_id', 'status', 'payload', 'reversals.reversal_key'])
+    .where('idempotency_key', 'in', [...keys])
+    .execute();
+  if (rows.length === 0) return [];
+  const entries = await tx
+    .selectFrom('entries')
+    .innerJoin('accounts', 'accounts.id', 'entries.account_id')
+    .select(['entries.transaction_id', 'entries.amount', 'accounts.user_id', 'accounts.system_name', 'accounts.asset', 'accounts.bucket'])
+    .where('entries.transaction_id', 'in', rows.map((r) => r.id))
+    .orderBy('entries.id')
+    .execute();
+  return rows.map((row) => ({
+    key: row.idempotency_key,
+    kind: row.kind,
+    userId: row.user_id,
+    status: row.status,
+    payload: row.payload,
+    reversedBy: row.reversal_key,
+    postings: entries
+      .filter((e) => e.transaction_id === row.id)
+      .map((e): Posting => ({
+        account: e.user_id
+          ? { owner: 'user', userId: e.user_id, asset: e.asset as AssetCode, bucket: e.bucket as Bucket }
+          : { owner: 'system', name: e.system_name as SystemAccount, asset: e.asset as AssetCode },
+        amount: toSafeInteger(e.amount),
+      })),
+  }));
+}

@@ -97,6 +97,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON entries
       FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
 
+    -- At most one reversal per transaction, enforced with the reversal itself.
+    CREATE TABLE reversals (
+      original_key text PRIMARY KEY,
+      reversal_key text NOT NULL UNIQUE,
+      created_at   timestamptz NOT NULL DEFAULT now()
+    );
+
     CREATE TABLE idempotency_conflicts (
       id                   bigserial PRIMARY KEY,
       idempotency_key      text NOT NULL,
@@ -168,7 +175,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
-    DROP TABLE IF EXISTS cycle_runs, api_keys, outbox, user_days, holds, idempotency_conflicts,
+    DROP TABLE IF EXISTS cycle_runs, api_keys, outbox, user_days, holds, idempotency_conflicts, reversals,
       entries, ledger_transactions, accounts, users;
     DROP FUNCTION IF EXISTS forbid_change();
   `.execute(db);

@@ -86,6 +86,7 @@ export async function writeSystemTransaction(
     days: new Map(),
     notices: [],
     conflicts: [],
+    reversals: [],
   };
   for (const [userId, balances] of running) {
     const original = states.get(userId)?.balances as Record<string, number | undefined>;
