@@ -9,6 +9,9 @@ import { createLogger } from '@pe/logger';
 import { startWorker, type RunningWorker } from '@pe/worker';
 import { clearPrefix, createTestDatabase, redisUrl, uniquePrefix } from './services.ts';
 
+/** The bot token the test engine validates Telegram initData with. */
+export const TEST_BOT_TOKEN = '123456:TEST-bot-token-for-init-data';
+
 export interface TestEngine {
   url: string;
   /** The URL of this engine's own database (for child processes). */
@@ -47,6 +50,7 @@ export async function startTestEngine(options: { program?: Program; partitions?:
   const config = {
     HOST: '127.0.0.1', PORT: 0, QUEUE_PREFIX: prefix, QUEUE_PARTITIONS: partitions, WORKER_CONCURRENCY: 32,
     APPLY_BATCH_MAX: 256, SPEND_TIMEOUT_MS: 15_000, BODY_LIMIT: '256kb', API_RATE_LIMIT_PER_MINUTE: 600_000,
+    TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_INIT_DATA_MAX_AGE_SECONDS: 86_400,
   };
   const producer = createRedis(redisUrl(), 'producer', { connectionName: `${prefix}:api` });
   const consumer = createRedis(redisUrl(), 'worker', { connectionName: `${prefix}:worker` });

@@ -37,6 +37,10 @@ export const envSchema = z.object({
     .pipe(z.array(z.enum(['api', 'worker', 'scheduler'])).min(1)),
   /** Largest JSON body the API accepts. */
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default('256kb'),
+  /** Bot token that signs Telegram Mini App initData; end-user reads are off when unset. */
+  TELEGRAM_BOT_TOKEN: z.string().min(20).optional(),
+  /** How old a Mini App's initData may be. */
+  TELEGRAM_INIT_DATA_MAX_AGE_SECONDS: int(60, 30 * 86_400).default(86_400),
   /** Requests per minute one API key may make. */
   API_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(600_000),
 });

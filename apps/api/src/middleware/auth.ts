@@ -1,10 +1,13 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { hasScope, type ApiKeyIdentity, type ApiKeyVerifier, type Scope } from '@pe/auth';
-import { forbidden, unauthorized } from '../errors.ts';
+import { hasScope, validateInitData, type ApiKeyIdentity, type ApiKeyVerifier, type Scope } from '@pe/auth';
+import { forbidden, HttpError, unauthorized } from '../errors.ts';
+
+/** Who is calling: a service with an API key, or an end user signed in through a Telegram Mini App. */
+export type Principal = { kind: 'key'; key: ApiKeyIdentity } | { kind: 'telegram'; userId: string; languageCode: string | null };
 
 declare module 'express-serve-static-core' {
   interface Request {
-    apiKey?: ApiKeyIdentity;
+    principal?: Principal;
   }
 }
 
@@ -20,6 +23,14 @@ function presentedKey(req: Request): string | undefined {
   return undefined;
 }
 
+function presentedInitData(req: Request): string | undefined {
+  const header = req.get('x-telegram-init-data');
+  if (header) return header;
+  const authorization = req.get('authorization');
+  const [scheme, ...rest] = (authorization ?? '').split(' ');
+  return scheme?.toLowerCase() === 'tma' && rest.length > 0 ? rest.join(' ') : undefined;
+}
+
 /** Requires an API key carrying `scope` (admin carries every scope). */
 export function requireScope(verifier: ApiKeyVerifier, scope: Scope, options: { basicRealm?: string } = {}): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -30,7 +41,44 @@ export function requireScope(verifier: ApiKeyVerifier, scope: Scope, options: { 
       throw unauthorized(key ? 'the API key is not valid' : undefined);
     }
     if (!hasScope(identity, scope)) throw forbidden(scope);
-    req.apiKey = identity;
+    req.principal = { kind: 'key', key: identity };
     next();
   };
+}
+
+export interface TelegramAuth {
+  botToken: string | undefined;
+  maxAgeSeconds: number;
+  now: () => number;
+}
+
+/**
+ * For user-scoped reads: an API key with the reader scope, or a Telegram Mini App user whose
+ * initData (header `X-Telegram-Init-Data` or `Authorization: tma …`) is valid and fresh.
+ */
+export function requireReaderOrUser(verifier: ApiKeyVerifier, telegram: TelegramAuth): RequestHandler {
+  const byKey = requireScope(verifier, 'reader');
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const initData = presentedInitData(req);
+    if (!initData) return byKey(req, res, next);
+    if (!telegram.botToken) throw new HttpError(401, 'unauthorized', 'Telegram sign-in is not configured (TELEGRAM_BOT_TOKEN)');
+    const result = validateInitData(initData, telegram.botToken, telegram.now(), telegram.maxAgeSeconds);
+    if (!result.ok) throw new HttpError(401, 'unauthorized', `Telegram initData rejected: ${result.reason}`);
+    req.principal = { kind: 'telegram', userId: result.user.id, languageCode: result.user.languageCode };
+    next();
+  };
+}
+
+/**
+ * The user a read is about. A key may ask about anyone (`user_id` required); a Telegram user only
+ * about themselves (`user_id` may be left out; another id answers 403).
+ */
+export function scopedUserId(req: Request, requested: string | undefined): string {
+  const principal = req.principal;
+  if (principal?.kind === 'telegram') {
+    if (requested !== undefined && requested !== principal.userId) throw new HttpError(403, 'forbidden', 'a Telegram user may only read their own points');
+    return principal.userId;
+  }
+  if (requested === undefined) throw new HttpError(400, 'invalid_request', 'user_id: required', 'user_id');
+  return requested;
 }
