@@ -125,11 +125,15 @@ describe('allowance capacity, spend order and the 15-minute cycle', () => {
     expect(await engine.invariants()).toEqual([]);
   });
 
-  it('a capacity shrink while allowance is used or held comes back to the new capacity (void, settle, next cycle)', async () => {
+  it('after a capacity shrink while allowance is used or held, no cycle gives back above the new capacity, and the excess is trimmed once used', async () => {
     const used = randomUser('used');
     const voided = randomUser('voided');
     const settled = randomUser('settled');
     const users = [used, voided, settled];
+    const allowanceTotal = async (user: string) => {
+      const balances = await accountBalances(engine, user);
+      return ['main', 'held', 'used', 'pending'].reduce((sum, bucket) => sum + (balances[`allowance:${bucket}`] ?? 0), 0);
+    };
     for (const user of users) {
       await applied(engine, { kind: 'set_token_balance', idempotency_key: key(user, 'tokens'), user_id: user, token_balance: '1000000' });
     }
@@ -137,26 +141,31 @@ describe('allowance capacity, spend order and the 15-minute cycle', () => {
     const holdV = await applied(engine, { kind: 'hold', idempotency_key: key(voided, 'hold'), user_id: voided, amount: 2_000, occurred_at: iso(T0) });
     const holdS = await applied(engine, { kind: 'hold', idempotency_key: key(settled, 'hold'), user_id: settled, amount: 2_000, occurred_at: iso(T0) });
     for (const user of users) {
-      // 2,221 → 370: the 221 still available is taken back at once; the 2,000 used or held must wait.
+      // 2,221 → 370: the 221 still available is taken back at once; the 2,000 used or held waits for the cycles.
       const shrink = await applied(engine, { kind: 'set_token_balance', idempotency_key: key(user, 'tokens'), user_id: user, token_balance: '0' });
       expect(shrink.details).toMatchObject({ capacity: 370, withdrawn: 221 });
     }
-    // The void gives the held 2,000 back, but only up to the capacity.
-    const voidOutcome = await applied(engine, { kind: 'void', idempotency_key: key(voided, 'void'), user_id: voided, hold_key: holdV.idempotency_key });
-    expect(voidOutcome.balances['allowance']).toBe(370);
-    // The settle charges 100 of the reserved 2,000; what it releases above the capacity goes back.
+    // A held amount comes back in full (the reservation was made under the old capacity)…
+    expect((await applied(engine, { kind: 'void', idempotency_key: key(voided, 'void'), user_id: voided, hold_key: holdV.idempotency_key })).balances['allowance']).toBe(2_000);
     const settle = await applied(engine, { kind: 'settle', idempotency_key: key(settled, 'settle'), user_id: settled, hold_key: holdS.idempotency_key, amount: 100 });
-    expect(settle).toMatchObject({ amount: 100, reason: null, details: { drawn: { allowance: 100 } } });
-    expect(settle.balances['allowance']).toBeLessThanOrEqual(370);
+    expect(settle).toMatchObject({ amount: 100, reason: null, details: { drawn: { allowance: 100 } }, balances: { allowance: 1_900 } });
 
+    // …but no cycle gives anything back while the user is above capacity: the used 2,000 (and the
+    // settled 100) are trimmed from pending instead of replenishing.
     await runCycle(ctxAt(inPeriod(P0 + 3)), P0 + 3);
+    expect(await allowanceTotal(used)).toBe(370);
+    expect((await apiBalance(engine, used)).allowance).toMatchObject({ available: 21, awaiting_replenishment: 349 });
+    expect((await apiBalance(engine, settled)).allowance).toMatchObject({ available: 1_900, awaiting_replenishment: 0 });
+    expect((await apiBalance(engine, voided)).allowance).toMatchObject({ available: 2_000, awaiting_replenishment: 0 });
+
+    // Once the excess is used, the next flush brings every one of them back to the new capacity.
+    for (const [user, amount] of [[voided, 2_000], [settled, 1_900]] as const) {
+      await applied(engine, { kind: 'spend', idempotency_key: key(user, 'spend'), user_id: user, amount, occurred_at: iso(T0) });
+    }
+    await runCycle(ctxAt(inPeriod(P0 + 4)), P0 + 4);
     for (const user of users) {
-      const balances = await accountBalances(engine, user);
-      const total = ['main', 'held', 'used', 'pending'].reduce((sum, bucket) => sum + (balances[`allowance:${bucket}`] ?? 0), 0);
-      expect({ user, total }).toEqual({ user, total: 370 });
-      const view = await apiBalance(engine, user);
-      expect(view.allowance.capacity).toBe(370);
-      expect(view.allowance.available).toBeLessThanOrEqual(370);
+      expect({ user, total: await allowanceTotal(user) }).toEqual({ user, total: 370 });
+      expect((await apiBalance(engine, user)).allowance.capacity).toBe(370);
     }
     expect(await engine.invariants()).toEqual([]);
   });

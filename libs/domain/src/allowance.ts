@@ -76,23 +76,9 @@ export function cycleForUser(state: UserState, program: Program): CycleEffect {
   const capacity = state.allowanceCapacity ?? 0;
   const pending = balance('allowance:pending') + usedAllowance;
   const total = balance('allowance:main') + balance('allowance:held') + pending;
-  // Trim first, then give back from what is left: replenishing before trimming could leave the
-  // allowance above a shrunk capacity when little is pending.
+  // Trim first, then give back from what is left: replenishing first gave allowance back to a user
+  // still above a shrunk capacity (when little is pending), leaving main + held + pending above it.
   const trimmed = Math.min(pending, Math.max(0, total - capacity));
   const replenished = Math.min(pending - trimmed, replenishStep(capacity, program.allowance));
   return { experience, toPending: usedAllowance, replenished, trimmed };
-}
-
-/**
- * Gives back to issuance the allowance in `main` + `held` above the capacity (after a shrink, held
- * allowance released by a void, lapse or settle). Cycles trim only what is pending, so without
- * this a released hold would leave the user above capacity. A no-op while main + held ≤ capacity.
- */
-export function trimAboveCapacity(b: DecisionBuilder, userId: string): number {
-  const capacity = b.user(userId).allowanceCapacity;
-  if (capacity === null) return 0;
-  const main = b.balance(userId, 'allowance', 'main');
-  const trim = Math.min(main, Math.max(0, main + b.balance(userId, 'allowance', 'held') - capacity));
-  b.issue(userId, 'allowance', 'issuance', -trim, 'main');
-  return trim;
 }

@@ -1,4 +1,4 @@
-import { openAllowance, trimAboveCapacity } from './allowance.ts';
+import { openAllowance } from './allowance.ts';
 import { DecisionBuilder, eventTime, type DecideContext } from './decision-builder.ts';
 import { reject, type Decision, type SpendableAsset } from './decision.ts';
 import type { HoldEvent, SettleEvent, SpendEvent, VoidEvent } from './events.schema.ts';
@@ -114,7 +114,6 @@ export function decideSettle(
   const charged = Math.min(cost, total);
   const parts = allocate(charged, available, ctx.program.spending.order) ?? {};
   charge(b, event.user_id, parts);
-  trimAboveCapacity(b, event.user_id);
   b.hold({ ...hold, status: 'settled' });
   const shortfall = cost - charged;
   return b.applied(charged, shortfall > 0 ? 'shortfall' : null, { cost, drawn: parts, shortfall, hold_key: event.hold_key });
@@ -132,7 +131,6 @@ export function decideVoid(
   if (hold.status !== 'open') return reject('hold_closed', { hold_key: event.hold_key, status: hold.status });
   const b = new DecisionBuilder(ctx, users);
   const released = release(b, hold);
-  trimAboveCapacity(b, hold.userId);
   b.hold({ ...hold, status: 'voided' });
   return b.applied(released, null, { released, hold_key: event.hold_key });
 }
@@ -142,7 +140,6 @@ export function decideLapse(ctx: DecideContext, users: ReadonlyMap<string, UserS
   if (hold.status !== 'open') return reject('hold_closed', { hold_key: hold.holdKey, status: hold.status });
   const b = new DecisionBuilder(ctx, users);
   const released = release(b, hold);
-  trimAboveCapacity(b, hold.userId);
   b.hold({ ...hold, status: 'lapsed' });
   b.notice({ type: 'hold_lapsed', userId: hold.userId, holdKey: hold.holdKey, released });
   return b.applied(released, null, { released, hold_key: hold.holdKey });
