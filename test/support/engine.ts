@@ -5,7 +5,7 @@ import { PointsClient } from '@pe/client';
 import { defaultProgram, SYSTEM_ACCOUNTS, ASSETS, type Program } from '@pe/domain';
 import { createRedis } from '@pe/jobs';
 import { checkInvariants, ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
-import { createLogger } from '@pe/logger';
+import { createLogger, type Logger } from '@pe/logger';
 import { startWorker, type RunningWorker } from '@pe/worker';
 import { clearPrefix, createTestDatabase, redisUrl, uniquePrefix } from './services.ts';
 
@@ -35,12 +35,14 @@ export interface TestEngine {
  * prefix, the API on a random port and a worker. `close()` stops everything, drops the database,
  * deletes the prefix's keys and fails if a Redis connection is left open.
  */
-export async function startTestEngine(options: { program?: Program; partitions?: number; worker?: boolean; now?: () => number } = {}): Promise<TestEngine> {
+export async function startTestEngine(
+  options: { program?: Program; partitions?: number; worker?: boolean; now?: () => number; logger?: Logger; config?: Partial<Parameters<typeof startApi>[1]> } = {},
+): Promise<TestEngine> {
   const database = await createTestDatabase();
   const program = options.program ?? defaultProgram;
   const prefix = uniquePrefix();
   const partitions = options.partitions ?? 2;
-  const logger = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+  const logger = options.logger ?? createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
   const ledger: LedgerContext = {
     db: database.db,
     program,
@@ -50,7 +52,9 @@ export async function startTestEngine(options: { program?: Program; partitions?:
   const config = {
     HOST: '127.0.0.1', PORT: 0, QUEUE_PREFIX: prefix, QUEUE_PARTITIONS: partitions, WORKER_CONCURRENCY: 32,
     APPLY_BATCH_MAX: 256, SPEND_TIMEOUT_MS: 15_000, BODY_LIMIT: '256kb', API_RATE_LIMIT_PER_MINUTE: 600_000,
-    TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_INIT_DATA_MAX_AGE_SECONDS: 86_400,
+    TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_INIT_DATA_MAX_AGE_SECONDS: 86_400, TELEGRAM_USER_RATE_LIMIT_PER_MINUTE: 1_000_000,
+    // Overrides for one test file (small rate limits, webhook secrets).
+    ...options.config,
   };
   const producer = createRedis(redisUrl(), 'producer', { connectionName: `${prefix}:api` });
   const consumer = createRedis(redisUrl(), 'worker', { connectionName: `${prefix}:worker` });

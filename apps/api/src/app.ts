@@ -10,16 +10,23 @@ import { eventsRoutes } from './routes/events.route.ts';
 import { transactionsRoutes } from './routes/transactions.route.ts';
 import { readRoutes } from './routes/reads.route.ts';
 import { healthRoutes } from './routes/health.route.ts';
+import { webhooksRoutes } from './routes/webhooks.route.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
+import { requestLog } from './middleware/request-log.ts';
 
 /** Builds the Express app; main.ts listens on it, tests call it over a real socket. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requestLog(deps.logger));
+  // Before the JSON parser: webhooks verify signatures over the raw bytes.
+  app.use('/webhooks', webhooksRoutes(deps));
   app.use(express.json({ limit: deps.config.BODY_LIMIT }));
 
   app.use(healthRoutes(deps));
   const api = express.Router();
+  api.use(rateLimit(deps));
   api.use(eventsRoutes(deps));
   api.use(transactionsRoutes(deps));
   api.use(readRoutes(deps));

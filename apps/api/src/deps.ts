@@ -17,6 +17,6 @@ export interface ApiDeps {
   logger: Logger;
   /** Every queue the engine uses, for Bull Board and status look-ups. */
   queues: Queue[];
-  config: Pick<Env, 'SPEND_TIMEOUT_MS' | 'BODY_LIMIT' | 'QUEUE_PARTITIONS' | 'API_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_INIT_DATA_MAX_AGE_SECONDS'>;
+  config: Pick<Env, 'SPEND_TIMEOUT_MS' | 'BODY_LIMIT' | 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'API_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_INIT_DATA_MAX_AGE_SECONDS' | 'TELEGRAM_USER_RATE_LIMIT_PER_MINUTE' | 'NOWPAYMENTS_IPN_SECRET' | 'TELEGRAM_STARS_WEBHOOK_SECRET' | 'TON_WEBHOOK_SECRET' | 'PAYMENT_PRODUCTS'>;
   now?: () => number;
 }

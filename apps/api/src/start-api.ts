@@ -18,7 +18,7 @@ export interface RunningApi {
 /** Opens the API's queues and producer client and listens. */
 export async function startApi(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: Pick<Env, 'HOST' | 'PORT' | 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'SPEND_TIMEOUT_MS' | 'BODY_LIMIT' | 'API_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_INIT_DATA_MAX_AGE_SECONDS'>,
+  config: Pick<Env, 'HOST' | 'PORT' | 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'SPEND_TIMEOUT_MS' | 'BODY_LIMIT' | 'API_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_INIT_DATA_MAX_AGE_SECONDS' | 'TELEGRAM_USER_RATE_LIMIT_PER_MINUTE' | 'NOWPAYMENTS_IPN_SECRET' | 'TELEGRAM_STARS_WEBHOOK_SECRET' | 'TON_WEBHOOK_SECRET' | 'PAYMENT_PRODUCTS'>,
 ): Promise<RunningApi> {
   const { ledger, connection, logger } = deps;
   const client = new PointsClient({ connection, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS, logger, timeoutMs: config.SPEND_TIMEOUT_MS });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { purchaseBonusEventSchema } from '@pe/domain';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
@@ -43,6 +44,27 @@ export const envSchema = z.object({
   TELEGRAM_INIT_DATA_MAX_AGE_SECONDS: int(60, 30 * 86_400).default(86_400),
   /** Requests per minute one API key may make. */
   API_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(600_000),
+  /** Requests per minute one Telegram Mini App user may make (reads signed with initData). */
+  TELEGRAM_USER_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(120),
+  /** NOWPayments IPN secret (HMAC-SHA512 of `x-nowpayments-sig`); POST /webhooks/nowpayments is off (404) when unset. */
+  NOWPAYMENTS_IPN_SECRET: z.string().min(8).optional(),
+  /** Shared with the bot, sent as `X-Telegram-Bot-Api-Secret-Token`; POST /webhooks/telegram-stars is off when unset. */
+  TELEGRAM_STARS_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, '16–256 of A-Z a-z 0-9 _ - (Telegram secret_token rules)').optional(),
+  /** HMAC-SHA256 key of the TON payment watcher (`x-signature` over the raw body); POST /webhooks/ton is off when unset. */
+  TON_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** Named products a payment reference may use besides `sub:TIER[:periods]`, `pack:ID`, `credit:N` (JSON: name → product). */
+  PAYMENT_PRODUCTS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'product names: lower-case letters, digits, _ and -'), purchaseBonusEventSchema.shape.product))
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -128,6 +128,17 @@ export interface CycleRunsTable {
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  provider: string;
+  payment_id: string | null;
+  status: string;
+  received_at: Timestamp;
+  signature_ok: boolean;
+  event_key: string | null;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
 /** Every table the engine owns, for Kysely. */
 export interface Database {
   users: UsersTable;
@@ -141,6 +152,7 @@ export interface Database {
   outbox: OutboxTable;
   api_keys: ApiKeysTable;
   cycle_runs: CycleRunsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
