@@ -27,8 +27,9 @@ export interface OriginalTransaction {
  * original credited is debited back to the system account it came from, but only as far as
  * the user still has it in `main` — the ledger never goes below zero — and what could not be
  * recovered is reported per asset (reason `partially_reversed`). Debits are given back in
- * full. Lifetime earnings (and so the level) drop by the points taken back; a reversed
- * subscription gives back its paid period.
+ * full. Lifetime earnings (and so the level) drop by all the points the original credited,
+ * recovered or not (a refunded bonus was never earned); a reversed subscription gives back its
+ * paid period.
  */
 export function decideReverse(
   ctx: DecideContext,
