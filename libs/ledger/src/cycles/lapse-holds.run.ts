@@ -14,7 +14,8 @@ export async function lapseHolds(ctx: LedgerContext, batchSize = 500): Promise<n
     if (due.length === 0) return total;
     const events: LedgerEvent[] = due.map((hold) => ({ kind: 'lapse_hold', idempotency_key: lapseKey(hold.hold_key), user_id: hold.user_id, hold_key: hold.hold_key }));
     const results = await applyBatch(ctx, events);
-    total += results.filter((r) => r.type === 'applied').length;
+    // Count only lapses this sweep wrote: a sweep running alongside another replays the same keys.
+    total += results.filter((r) => r.type === 'applied' && !r.replayed).length;
     if (due.length < batchSize) return total;
   }
 }
