@@ -10,6 +10,10 @@ import { eventsRoutes } from './routes/events.route.ts';
 import { transactionsRoutes } from './routes/transactions.route.ts';
 import { readRoutes } from './routes/reads.route.ts';
 import { healthRoutes } from './routes/health.route.ts';
+import { leaderboardRoutes } from './routes/leaderboard.route.ts';
+import { levelsRoutes } from './routes/levels.route.ts';
+import { statsRoutes } from './routes/stats.route.ts';
+import { adminRoutes } from './routes/admin.route.ts';
 import { webhooksRoutes } from './routes/webhooks.route.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
@@ -30,7 +34,11 @@ export function createApp(deps: ApiDeps): Express {
   api.use(eventsRoutes(deps));
   api.use(transactionsRoutes(deps));
   api.use(readRoutes(deps));
+  api.use(leaderboardRoutes(deps));
+  api.use(levelsRoutes(deps));
+  api.use(statsRoutes(deps));
   app.use('/api/points', api);
+  app.use('/api/admin', adminRoutes(deps));
 
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');

@@ -9,6 +9,12 @@ export { checkInvariants, checkAccountRange, checkTransactionRange, checkAssetSu
 export { getBalance, type BalanceView, type Lang } from './queries/balance.query.ts';
 export { getHistory, encodeCursor, decodeCursor, type HistoryFilter } from './queries/history.query.ts';
 export { getRecordedTransaction } from './queries/transaction.query.ts';
+export { getLeaderboard, leaderboardWindow, LEADERBOARD_PERIODS, type LeaderboardPeriod, type LeaderboardView } from './queries/leaderboard.query.ts';
+export { listLevels } from './queries/levels.query.ts';
+export { getStats, type StatsView } from './queries/stats.query.ts';
+export { getAnalytics, type AnalyticsView } from './queries/analytics.query.ts';
+export { getAdminUserView, type AdminUserView } from './queries/admin-user.query.ts';
+export { describeProgram } from './queries/program.query.ts';
 export { runCycle, catchUpCycles, cyclePostings, CYCLE_RUN } from './cycles/cycle.run.ts';
 export { runDayBoundary, catchUpDays, expiryCutoff, DAY_RUN } from './cycles/day-boundary.run.ts';
 export { lapseHolds } from './cycles/lapse-holds.run.ts';

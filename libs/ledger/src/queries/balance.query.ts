@@ -12,9 +12,10 @@ import {
   type Program,
 } from '@pe/domain';
 import type { Executor } from '@pe/db';
+import type { Lang } from '@pe/i18n';
 import { toUserState } from '../user-state.mapper.ts';
 
-export type Lang = 'ru' | 'en';
+export type { Lang };
 
 /** A user's whole balance picture; an unknown user gets the empty picture, not an error. */
 export async function getBalance(db: Executor, userId: string, program: Program, now: number, lang: Lang = 'en') {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { toSafeInteger } from '@pe/domain';
 import type { Executor } from '@pe/db';
+import { reasonText, type Lang } from '@pe/i18n';
 
 export interface HistoryFilter {
   limit: number;
@@ -9,6 +10,8 @@ export interface HistoryFilter {
   kind?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
+  /** Language of `reason_text` (default English). */
+  lang?: Lang | undefined;
 }
 
 export const encodeCursor = (id: string): string => Buffer.from(`t:${id}`).toString('base64url');
@@ -82,6 +85,7 @@ export async function getHistory(db: Executor, userId: string, filter: HistoryFi
       type: row.kind,
       status: row.status,
       reason: row.reason,
+      reason_text: reasonText(row.reason, filter.lang ?? 'en'),
       amount: toSafeInteger(row.amount),
       balance_before: points[0]?.balance_before ?? null,
       balance_after: points.at(-1)?.balance_after ?? null,

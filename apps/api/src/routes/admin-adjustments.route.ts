@@ -1,0 +1,98 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { OutcomeTimeoutError } from '@pe/client';
+import { deductEventSchema, earnEventSchema, grantEventSchema, reverseEventSchema, type PointsEvent } from '@pe/domain';
+import { reasonText } from '@pe/i18n';
+import { payloadHash } from '@pe/ledger';
+import type { ApiDeps } from '../deps.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { parseOr400 } from '../middleware/validate.ts';
+import { pickLang } from './reads.route.ts';
+
+export const adjustmentBody = z.object({
+  amount: grantEventSchema.shape.amount,
+  asset: grantEventSchema.shape.asset,
+  reason: z.string().trim().min(1).max(500),
+  idempotency_key: grantEventSchema.shape.idempotency_key,
+  metadata: grantEventSchema.shape.metadata,
+});
+export const reverseBody = z.object({
+  reason: z.string().trim().min(1).max(500),
+  idempotency_key: reverseEventSchema.shape.idempotency_key,
+  metadata: reverseEventSchema.shape.metadata,
+});
+const userParam = z.object({ user_id: earnEventSchema.shape.user_id });
+const keyParam = z.object({ key: reverseEventSchema.shape.transaction_key });
+export const adminOutcomeQuery = z.object({
+  timeout_ms: z.coerce.number().int().min(1).max(120_000).optional(),
+  lang: z.enum(['ru', 'en']).optional(),
+});
+
+/** The operator an admin event records: the API key's name and id (never taken from the body). */
+function operatorOf(req: Request): string {
+  const principal = req.principal;
+  if (principal?.kind !== 'key') throw new HttpError(401, 'unauthorized', 'an admin API key is required');
+  const id = ` (${principal.key.id})`;
+  return `${principal.key.name.slice(0, 100 - id.length)}${id}`;
+}
+
+/**
+ * POST /api/admin/users/{user_id}/grant and /deduct, POST /api/admin/transactions/{key}/reverse.
+ * Each sends one event through the queue, so the worker applies it like any other (exactly once,
+ * in the user's order), and answers with its outcome.
+ */
+export function adminAdjustmentRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  for (const kind of ['grant', 'deduct'] as const) {
+    const schema = kind === 'grant' ? grantEventSchema : deductEventSchema;
+    router.post(`/users/:user_id/${kind}`, async (req, res) => {
+      const { user_id } = parseOr400(userParam, req.params);
+      const body = parseOr400(adjustmentBody, req.body);
+      const event = parseOr400(schema, { kind, ...body, user_id, operator: operatorOf(req) });
+      await applyAndAnswer(deps, req, res, event);
+    });
+  }
+
+  router.post('/transactions/:key/reverse', async (req, res) => {
+    const { key } = parseOr400(keyParam, req.params);
+    const body = parseOr400(reverseBody, req.body);
+    const original = await deps.db.selectFrom('ledger_transactions').select(['user_id']).where('idempotency_key', '=', key).executeTakeFirst();
+    if (!original) throw notFound(`no transaction with idempotency key ${key} is recorded`);
+    // The engine's own runs (cycle, expiry) belong to no single user and are not reversible.
+    const user = earnEventSchema.shape.user_id.safeParse(original.user_id);
+    if (!user.success) throw new HttpError(409, 'not_reversible', `${key} is a ledger run, not a user's transaction`, 'key');
+    const event = parseOr400(reverseEventSchema, { kind: 'reverse', ...body, user_id: user.data, transaction_key: key, operator: operatorOf(req) });
+    await applyAndAnswer(deps, req, res, event);
+  });
+  return router;
+}
+
+/**
+ * Sends the event and answers 200 with its outcome (applied or rejected, with `reason_text`),
+ * 202 if it is still queued after the timeout, or 409 if its idempotency key was first used
+ * for a different event. The last is checked against the ledger's payload hash, because while
+ * the first job still exists in Redis the queue hands back that job's outcome instead.
+ */
+async function applyAndAnswer(deps: ApiDeps, req: Request, res: Response, event: PointsEvent): Promise<void> {
+  const { timeout_ms, lang } = parseOr400(adminOutcomeQuery, req.query);
+  try {
+    const outcome = await deps.client.spend(event, { timeoutMs: timeout_ms ?? deps.config.SPEND_TIMEOUT_MS });
+    await rejectConflict(deps, event);
+    res.status(200).json({ ...outcome, reason_text: reasonText(outcome.reason, pickLang(req, lang)) });
+  } catch (error) {
+    if (error instanceof OutcomeTimeoutError) {
+      res.status(202).json({ status: 'queued', job_id: error.jobId, idempotency_key: event.idempotency_key });
+      return;
+    }
+    await rejectConflict(deps, event);
+    throw error;
+  }
+}
+
+async function rejectConflict(deps: ApiDeps, event: PointsEvent): Promise<void> {
+  const recorded = await deps.db.selectFrom('ledger_transactions').select(['payload_hash', 'kind']).where('idempotency_key', '=', event.idempotency_key).executeTakeFirst();
+  if (recorded && recorded.payload_hash !== payloadHash(event)) {
+    throw new HttpError(409, 'idempotency_conflict', `idempotency_key ${event.idempotency_key} was already used for a different ${recorded.kind} event`, 'idempotency_key');
+  }
+}

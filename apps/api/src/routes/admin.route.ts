@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { describeProgram, getAnalytics } from '@pe/ledger';
+import type { ApiDeps } from '../deps.ts';
+import { requireScope } from '../middleware/auth.ts';
+import { parseOr400 } from '../middleware/validate.ts';
+import { adminAdjustmentRoutes } from './admin-adjustments.route.ts';
+import { adminUserRoutes } from './admin-users.route.ts';
+import { pickLang } from './reads.route.ts';
+
+export const analyticsQuery = z.object({ lang: z.enum(['ru', 'en']).optional() });
+
+/** Everything under /api/admin: the operator's panel (the seed's admin commands); admin scope only. */
+export function adminRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  const now = deps.now ?? Date.now;
+  router.use(requireScope(deps.verifier, 'admin'));
+
+  router.get('/analytics', async (req, res) => {
+    const { lang } = parseOr400(analyticsQuery, req.query);
+    res.json(await getAnalytics(deps.db, deps.program, now(), pickLang(req, lang)));
+  });
+
+  router.get('/config', (_req, res) => {
+    res.json({ program: describeProgram(deps.program) });
+  });
+
+  router.use(adminUserRoutes(deps));
+  router.use(adminAdjustmentRoutes(deps));
+  return router;
+}

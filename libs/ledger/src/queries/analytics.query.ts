@@ -1,0 +1,130 @@
+import { sql } from 'kysely';
+import { addDays, dayOf, toSafeInteger, type Program } from '@pe/domain';
+import type { Executor } from '@pe/db';
+import { kindLabel, levelName, type Lang } from '@pe/i18n';
+import { SYSTEM_USER } from '../cycles/system-batch.ts';
+import { getLeaderboard } from './leaderboard.query.ts';
+
+const DAY_MS = 86_400_000;
+const int = (value: string | null | undefined): number => toSafeInteger(value ?? '0');
+
+/**
+ * The operator's overview (the seed's /points_analytics): totals, the last 24 hours, activity by
+ * transaction type, users per level, streaks and the top 5. It scans users and the ledger's
+ * transactions (the 24-hour part only the recent ones), so poll it, don't put it on a hot path.
+ */
+export async function getAnalytics(db: Executor, program: Program, now: number, lang: Lang) {
+  const since = new Date(now - DAY_MS);
+  const today = dayOf(now, program.timezone);
+  const thresholds = program.levels.map((l) => l.threshold);
+  const milestones = Object.keys(program.earning.streak_milestones).map(Number).sort((a, b) => a - b);
+
+  const [users, balances, byType, recent, levels, streaks, top] = await Promise.all([
+    sql<{ users: string; earned: string | null; spent: string | null; new_users: string }>`
+      SELECT count(*)::text AS users, sum(lifetime_earned)::text AS earned, sum(lifetime_spent)::text AS spent,
+             (count(*) FILTER (WHERE created_at >= ${since}))::text AS new_users
+      FROM users`.execute(db),
+    sql<{ asset: string; bucket: string; total: string }>`
+      SELECT asset, bucket, sum(balance)::text AS total FROM accounts
+      WHERE user_id IS NOT NULL GROUP BY asset, bucket`.execute(db),
+    sql<{ kind: string; transactions: string; applied: string; rejected: string; amount: string }>`
+      SELECT kind, count(*)::text AS transactions, (count(*) FILTER (WHERE status = 'applied'))::text AS applied,
+             (count(*) FILTER (WHERE status = 'rejected'))::text AS rejected,
+             (coalesce(sum(amount) FILTER (WHERE status = 'applied'), 0))::text AS amount
+      FROM ledger_transactions GROUP BY kind ORDER BY count(*) DESC, kind`.execute(db),
+    recentActivity(db, since),
+    sql<{ level: number; users: string }>`
+      SELECT width_bucket(lifetime_earned, ${thresholds}::int8[]) AS level, count(*)::text AS users
+      FROM users GROUP BY 1`.execute(db),
+    // A streak is alive while the last login was today or yesterday (as the balance shows it).
+    sql<{ active: string; average: string | null; longest_current: number | null; longest_ever: number | null; at_least: string[] }>`
+      WITH s AS (
+        SELECT current_streak, longest_streak, current_streak > 0 AND last_login_day >= ${addDays(today, -1)}::date AS alive FROM users
+      )
+      SELECT (SELECT count(*) FROM s WHERE alive)::text AS active,
+             (SELECT avg(current_streak) FROM s WHERE alive)::text AS average,
+             (SELECT max(current_streak) FROM s WHERE alive) AS longest_current,
+             (SELECT max(longest_streak) FROM s) AS longest_ever,
+             ARRAY(SELECT (SELECT count(*) FROM s WHERE alive AND current_streak >= m)::text FROM unnest(${milestones}::int4[]) AS m) AS at_least`.execute(db),
+    getLeaderboard(db, program, { period: 'all', limit: 5, now, lang }),
+  ]);
+
+  const total = users.rows[0];
+  const balance = (asset: string, bucket: string) => int(balances.rows.find((r) => r.asset === asset && r.bucket === bucket)?.total);
+  const perLevel = new Map(levels.rows.map((r) => [r.level, Number(r.users)]));
+  const streak = streaks.rows[0];
+  return {
+    generated_at: new Date(now).toISOString(),
+    totals: {
+      users: Number(total?.users ?? 0),
+      points_in_circulation: balance('points', 'main') + balance('points', 'held'),
+      points_held: balance('points', 'held'),
+      credit_in_circulation: balance('credit', 'main') + balance('credit', 'held'),
+      earned: int(total?.earned),
+      spent: int(total?.spent),
+    },
+    last_24h: { since: since.toISOString(), new_users: Number(total?.new_users ?? 0), ...recent },
+    by_type: byType.rows.map((r) => ({
+      type: r.kind,
+      label: kindLabel(r.kind, lang),
+      transactions: Number(r.transactions),
+      applied: Number(r.applied),
+      rejected: Number(r.rejected),
+      amount: int(r.amount),
+    })),
+    levels: program.levels.map((level) => ({
+      level: level.level,
+      name: levelName(program, level.level, lang),
+      icon: level.icon,
+      threshold: level.threshold,
+      users: perLevel.get(level.level) ?? 0,
+    })),
+    streaks: {
+      active: Number(streak?.active ?? 0),
+      average_active: streak?.average ? Math.round(Number(streak.average) * 100) / 100 : 0,
+      longest_current: streak?.longest_current ?? 0,
+      longest_ever: streak?.longest_ever ?? 0,
+      at_least: milestones.map((days, i) => ({ days, users: Number(streak?.at_least[i] ?? 0) })),
+    },
+    top: top.items,
+  };
+}
+
+/**
+ * The last 24 hours from the ledger: transactions by status, active users, and points earned
+ * (credited to `points:main` by earning kinds, before any reversal) and spent (moved into
+ * `points:used` by spends and settles, as lifetime_spent counts them). Entries are found by
+ * transaction id from the first recent transaction, so only recent rows are read.
+ */
+async function recentActivity(db: Executor, since: Date) {
+  const first = await db
+    .selectFrom('ledger_transactions')
+    .select((eb) => eb.fn.min('id').as('id'))
+    .where('created_at', '>=', since)
+    .executeTakeFirst();
+  const firstId = first?.id ?? null;
+  if (firstId === null) return { transactions: 0, applied: 0, rejected: 0, active_users: 0, earned: 0, spent: 0 };
+  const [counts, flows] = await Promise.all([
+    sql<{ transactions: string; applied: string; rejected: string; active_users: string }>`
+      SELECT count(*)::text AS transactions, (count(*) FILTER (WHERE status = 'applied'))::text AS applied,
+             (count(*) FILTER (WHERE status = 'rejected'))::text AS rejected,
+             (count(DISTINCT user_id) FILTER (WHERE user_id <> ${SYSTEM_USER}))::text AS active_users
+      FROM ledger_transactions WHERE id >= ${firstId}::int8`.execute(db),
+    sql<{ earned: string | null; spent: string | null }>`
+      SELECT (sum(e.amount) FILTER (WHERE a.bucket = 'main' AND t.kind IN ('earn', 'purchase_bonus', 'grant')))::text AS earned,
+             (sum(e.amount) FILTER (WHERE a.bucket = 'used' AND t.kind IN ('spend', 'settle')))::text AS spent
+      FROM entries e JOIN accounts a ON a.id = e.account_id JOIN ledger_transactions t ON t.id = e.transaction_id
+      WHERE e.transaction_id >= ${firstId}::int8 AND e.user_id IS NOT NULL AND e.asset = 'points' AND e.amount > 0`.execute(db),
+  ]);
+  const c = counts.rows[0];
+  return {
+    transactions: Number(c?.transactions ?? 0),
+    applied: Number(c?.applied ?? 0),
+    rejected: Number(c?.rejected ?? 0),
+    active_users: Number(c?.active_users ?? 0),
+    earned: int(flows.rows[0]?.earned),
+    spent: int(flows.rows[0]?.spent),
+  };
+}
+
+export type AnalyticsView = Awaited<ReturnType<typeof getAnalytics>>;
