@@ -70,6 +70,7 @@ describe('streaks at the day boundary', () => {
     const user = randomUser();
     expect(await login(engine, user, Date.parse('2026-03-10T20:00:00Z'))).toMatchObject({ amount: 100, details: { streak: 1 } });
     expect(await login(engine, user, Date.parse('2026-03-10T22:00:00Z'))).toMatchObject({ amount: 0, reason: 'already_claimed' });
+    expect(await engine.invariants()).toEqual([]);
   });
 });
 

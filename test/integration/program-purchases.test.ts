@@ -84,6 +84,7 @@ describe('purchases', () => {
     const renewal = await buy(user, { type: 'subscription', tier: 'BASIC', periods: 1 }, t1 + 40 * DAY);
     expect(renewal).toMatchObject({ amount: 500, details: { tier_ends_at: iso(t1 + 40 * DAY + PERIOD) } });
     expect(await balanceAt(engine, user, NOW)).toMatchObject({ tier: 'BASIC', tier_ends_at: iso(t1 + 40 * DAY + PERIOD) });
+    expect(await engine.invariants()).toEqual([]);
   });
 
   it("pays the referrer's bonus in the purchase's own transaction: one ledger row whose entries include the referrer's credit", async () => {
