@@ -1,5 +1,6 @@
 import { startApi } from '@pe/api';
 import { createRedis } from '@pe/jobs';
+import { startOutboxRelay } from '@pe/outbox';
 import { boot, onShutdown } from '@pe/runtime';
 import { startScheduler } from '@pe/scheduler';
 import { startWorker } from '@pe/worker';
@@ -12,6 +13,7 @@ const closers: (() => Promise<unknown>)[] = [];
 
 if (config.ROLES.includes('api')) closers.push((await startApi({ ledger, connection: producer, logger }, config)).close);
 if (config.ROLES.includes('worker')) closers.push(startWorker({ ledger, connection: consumer, logger }, config).close);
+if (config.ROLES.includes('worker')) closers.push(startOutboxRelay({ db: database.db, logger }, config).close);
 if (config.ROLES.includes('scheduler')) closers.push((await startScheduler({ ledger, connection: consumer, logger }, config)).close);
 
 onShutdown(logger, [...closers, async () => producer.disconnect(), async () => consumer.disconnect(), () => database.close()]);

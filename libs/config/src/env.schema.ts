@@ -38,6 +38,23 @@ export const envSchema = z.object({
     .pipe(z.array(z.enum(['api', 'worker', 'scheduler'])).min(1)),
   /** Largest JSON body the API accepts. */
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default('256kb'),
+  /** Outbox relay: deliver outbox rows as jobs on the `bot-events` queue (turn off if no bot consumes it). */
+  BOT_EVENTS_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** Outbox relay: how often an idle relay looks for new rows, and most rows one pass hands to Redis. */
+  OUTBOX_POLL_MS: int(50, 60_000).default(1_000),
+  OUTBOX_BATCH_SIZE: int(1, 5_000).default(200),
+  /** Where signed HTTP callbacks go (POST JSON); off when unset. Needs CALLBACK_SECRET. */
+  CALLBACK_URL: url(['http:', 'https:']).optional(),
+  /** HMAC-SHA256 key of `X-Points-Signature: sha256=<hex>` over the raw body. */
+  CALLBACK_SECRET: z.string().min(16).optional(),
+  /** Callback attempts (exponential backoff from CALLBACK_BACKOFF_MS), per request timeout, requests at once. */
+  CALLBACK_ATTEMPTS: int(1, 100).default(12),
+  CALLBACK_BACKOFF_MS: int(10, 3_600_000).default(1_000),
+  CALLBACK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  CALLBACK_CONCURRENCY: int(1, 1_000).default(16),
   /** Bot token that signs Telegram Mini App initData; end-user reads are off when unset. */
   TELEGRAM_BOT_TOKEN: z.string().min(20).optional(),
   /** How old a Mini App's initData may be. */
@@ -65,6 +82,8 @@ export const envSchema = z.object({
     })
     .pipe(z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'product names: lower-case letters, digits, _ and -'), purchaseBonusEventSchema.shape.product))
     .optional(),
+}).superRefine((env, ctx) => {
+  if (env.CALLBACK_URL && !env.CALLBACK_SECRET) ctx.addIssue({ code: 'custom', path: ['CALLBACK_SECRET'], message: 'required when CALLBACK_URL is set' });
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -106,7 +106,15 @@ export interface OutboxTable {
   payload: Json<Record<string, unknown>>;
   transaction_id: ColumnType<string | null, string | number | null | undefined, never>;
   created_at: Timestamp;
+  /** Set by the relay once Redis accepted the row's jobs (bot-events, callbacks), in the claiming transaction. */
   delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Times the relay failed to hand the row to Redis (0002-outbox-delivery). */
+  publish_errors: ColumnType<number, number | undefined, number>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  /** HTTP callback attempts made and the first 2xx answer (when CALLBACK_URL is set). */
+  callback_attempts: ColumnType<number, number | undefined, number>;
+  callback_delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  callback_last_error: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ApiKeysTable {

@@ -51,3 +51,37 @@ export const eventJobId = (idempotencyKey: string): string => `ev-${digest(idemp
 /** The job id of a batch: the same events sent twice while the first job exists are one job. */
 export const batchJobId = (events: readonly Pick<PointsEvent, 'idempotency_key'>[]): string =>
   `batch-${digest(events.map((e) => e.idempotency_key).join('\n'))}`;
+
+/**
+ * Events for the bot, relayed from the outbox at least once: as jobs on `bot-events` (job id =
+ * event id, so a re-publish while the job exists is the same job) and, when CALLBACK_URL is set,
+ * as signed HTTP callbacks sent from `callbacks`. Consumers deduplicate by `event_id`.
+ */
+export const BOT_EVENTS_QUEUE = 'bot-events';
+export const CALLBACKS_QUEUE = 'callbacks';
+/** The types the engine writes today; a consumer should ignore a type it does not know. */
+export const BOT_EVENT_TYPES = ['level_up', 'streak_milestone', 'purchase_applied', 'hold_lapsed', 'points_expiring'] as const;
+/** The data of a `bot-events` job (its name is the type) and the body of an HTTP callback. */
+export const botEventSchema = z.object({
+  event_id: z.uuid(),
+  type: z.string().min(1),
+  user_id: z.string().min(1),
+  payload: z.record(z.string(), z.unknown()),
+  created_at: z.iso.datetime({ offset: true }),
+});
+export type BotEvent = z.output<typeof botEventSchema>;
+
+export const BOT_EVENT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1_000 },
+  // Kept a week: a re-publish within that window is deduplicated by the job id.
+  removeOnComplete: { age: 7 * 86_400, count: 100_000 },
+  removeOnFail: { age: 30 * 86_400 },
+};
+
+export const callbackJobOptions = (attempts: number, backoffMs: number): JobsOptions => ({
+  attempts,
+  backoff: { type: 'exponential', delay: backoffMs },
+  removeOnComplete: { age: 7 * 86_400, count: 100_000 },
+  removeOnFail: { age: 30 * 86_400 },
+});
