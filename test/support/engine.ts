@@ -47,6 +47,7 @@ export async function startTestEngine(
     db: database.db,
     program,
     systemAccounts: await ensureSystemAccounts(database.db, SYSTEM_ACCOUNTS, ASSETS),
+    retry: { applyLock: true },
     ...(options.now ? { now: options.now } : {}),
   };
   const config = {

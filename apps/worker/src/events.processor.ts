@@ -31,7 +31,7 @@ export function parseEventJob(job: Pick<Job, 'name' | 'data'>): LedgerEvent[] {
  * return a small result. A reused idempotency key with a different payload fails the job as
  * unrecoverable after the batch committed (the conflict is recorded in the ledger).
  */
-export function createEventsProcessor(committer: GroupCommitter) {
+export function createEventsProcessor(committer: Pick<GroupCommitter, 'submit'>) {
   return async (job: Job): Promise<EventJobResult> => {
     const events = parseEventJob(job);
     const results = await committer.submit(events);

@@ -13,20 +13,29 @@ export interface RunningWorker {
 }
 
 /**
- * Starts one BullMQ worker per event partition, each feeding its own group committer, so one
- * user's events (always in one partition) are applied in order and partitions run in parallel.
+ * Starts one BullMQ worker per event partition, all feeding this process's group committer: jobs
+ * that arrive while a transaction runs share the next one, in the order they were taken.
  */
 export function startWorker(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: Pick<Env, 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'WORKER_CONCURRENCY' | 'APPLY_BATCH_MAX'>,
+  config: Pick<Env, 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'WORKER_CONCURRENCY' | 'APPLY_BATCH_MAX'> & { GROUP_COMMIT?: boolean },
 ): RunningWorker {
   const { ledger, connection, logger } = deps;
-  const withRetryLog: LedgerContext = {
+  // Group commit takes turns with every other ledger writer (see RetryOptions.applyLock); the
+  // naive design runs each job's transaction on its own, concurrently.
+  const groupCommit = config.GROUP_COMMIT !== false;
+  const context: LedgerContext = {
     ...ledger,
-    retry: { ...ledger.retry, onRetry: (attempt, error) => logger.debug({ attempt, code: (error as { code?: string }).code }, 'retrying transaction') },
+    retry: {
+      ...ledger.retry,
+      applyLock: groupCommit,
+      onRetry: (attempt, error) => logger.debug({ attempt, code: (error as { code?: string }).code }, 'retrying transaction'),
+    },
   };
+  const apply = (events: Parameters<typeof applyBatch>[1]) => applyBatch(context, events);
+  // One committer for every partition of this process: one transaction at a time, fed by all.
+  const committer = groupCommit ? new GroupCommitter(apply, { maxBatch: config.APPLY_BATCH_MAX }) : { submit: apply };
   const workers = Array.from({ length: config.QUEUE_PARTITIONS }, (_, partition) => {
-    const committer = new GroupCommitter((events) => applyBatch(withRetryLog, events), { maxBatch: config.APPLY_BATCH_MAX });
     const worker = new Worker(eventQueueName(partition), createEventsProcessor(committer), {
       connection,
       prefix: config.QUEUE_PREFIX,
@@ -38,7 +47,7 @@ export function startWorker(
     worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
     return worker;
   });
-  logger.info({ partitions: config.QUEUE_PARTITIONS, concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+  logger.info({ partitions: config.QUEUE_PARTITIONS, concurrency: config.WORKER_CONCURRENCY, groupCommit: config.GROUP_COMMIT !== false }, 'worker started');
   return {
     workers,
     close: async () => {

@@ -27,6 +27,11 @@ export const envSchema = z.object({
   /** Most events one database transaction applies. */
   APPLY_BATCH_MAX: int(1, 5000).default(256),
   PG_POOL_MAX: int(1, 200).default(10),
+  /** false applies each job in its own transaction (the naive design; for benchmarks). */
+  GROUP_COMMIT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
   SPEND_TIMEOUT_MS: int(100, 120_000).default(10_000),
   /** Path to a program file (JSON); the built-in default program is used when unset. */
   PROGRAM_FILE: z.string().min(1).optional(),

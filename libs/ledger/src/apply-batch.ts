@@ -44,13 +44,42 @@ interface Fresh {
  */
 export async function applyBatch(ctx: LedgerContext, events: readonly LedgerEvent[]): Promise<EventResult[]> {
   const hashes = events.map(payloadHash);
-  return inSerializableTransaction(ctx.db, (tx) => applyInTransaction(ctx, tx, events, hashes), ctx.retry);
+  try {
+    return await inSerializableTransaction(ctx.db, (tx) => applyInTransaction(ctx, tx, events, hashes, 'optimistic'), ctx.retry);
+  } catch (error) {
+    if (!(error instanceof AlreadyRecorded)) throw error;
+    return inSerializableTransaction(ctx.db, (tx) => applyInTransaction(ctx, tx, events, hashes, 'look-up'), ctx.retry);
+  }
 }
 
-async function applyInTransaction(ctx: LedgerContext, tx: Tx, events: readonly LedgerEvent[], hashes: string[]): Promise<EventResult[]> {
+/**
+ * Raised when an optimistic attempt finds keys already recorded; its transaction rolls back and
+ * the batch is applied again, looking the keys up first.
+ */
+export class AlreadyRecorded extends Error {
+  constructor(readonly keys: string[]) {
+    super(`already recorded: ${keys.slice(0, 5).join(', ')}`);
+    this.name = 'AlreadyRecorded';
+  }
+}
+
+/**
+ * `optimistic` assumes every key is new and lets the unique index say otherwise; reading the
+ * keys first would put SSI predicate locks on the index pages every concurrent batch inserts
+ * into (keys are often sequential), turning most batches into serialization failures. A replay
+ * costs one rolled-back attempt; `look-up` then reads the recorded outcomes first.
+ */
+async function applyInTransaction(
+  ctx: LedgerContext,
+  tx: Tx,
+  events: readonly LedgerEvent[],
+  hashes: string[],
+  mode: 'optimistic' | 'look-up',
+): Promise<EventResult[]> {
   const now = (ctx.now ?? Date.now)();
   const recorded = new Map<string, { id: string; hash: string; outcome: EventOutcome }>();
-  for (const row of await findTransactions(tx, events.map((e) => e.idempotency_key))) {
+  const found = mode === 'look-up' ? await findTransactions(tx, events.map((e) => e.idempotency_key)) : [];
+  for (const row of found) {
     recorded.set(row.idempotency_key, { id: row.id, hash: row.payload_hash, outcome: row.outcome as unknown as EventOutcome });
   }
 
@@ -148,6 +177,8 @@ async function decideAndWrite(ctx: LedgerContext, tx: Tx, fresh: Fresh[], now: n
   }
   collectAccounts(states, original, accountIds, writes);
   const ids = await writeBatch(tx, writes, now, accountIds, ctx.systemAccounts);
+  const missing = [...written.keys()].filter((key) => !ids.has(key));
+  if (missing.length > 0) throw new AlreadyRecorded(missing);
   for (const [key, value] of written) value.id = ids.get(key) as string;
   return written;
 }

@@ -84,10 +84,12 @@ async function insertTransactionsAndEntries(
   const rows = await sql<{ id: string; idempotency_key: string }>`
     WITH t AS (
       INSERT INTO ledger_transactions (idempotency_key, kind, user_id, status, reason, amount, payload_hash, payload, outcome, created_at)
-      SELECT k, kind, u, o->>'status', o->>'reason', (o->>'amount')::int8, h, p, o, ${at}::timestamptz
+      SELECT k, kind, u, o->>'status', o->>'reason', (o->>'amount')::int8, h, p, o, clock_timestamp()
       FROM unnest(${t.map((x) => x.key)}::text[], ${t.map((x) => x.kind)}::text[], ${t.map((x) => x.userId)}::text[],
                   ${t.map((x) => x.hash)}::text[], ${t.map((x) => JSON.stringify(x.payload))}::jsonb[],
                   ${t.map((x) => JSON.stringify(x.outcome))}::jsonb[]) AS v(k, kind, u, h, p, o)
+      -- A key recorded before: the caller sees it missing from the result and rolls back.
+      ON CONFLICT (idempotency_key) DO NOTHING
       RETURNING id, idempotency_key
     ), e AS (
       INSERT INTO entries (transaction_id, account_id, user_id, asset, amount, balance_before, balance_after, created_at)

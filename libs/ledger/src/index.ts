@@ -19,3 +19,5 @@ export { runCycle, catchUpCycles, cyclePostings, CYCLE_RUN } from './cycles/cycl
 export { runDayBoundary, catchUpDays, expiryCutoff, DAY_RUN } from './cycles/day-boundary.run.ts';
 export { lapseHolds } from './cycles/lapse-holds.run.ts';
 export { SYSTEM_USER } from './cycles/system-batch.ts';
+/** Low-level: the set-based writer (benchmarks measure the raw SQL ceiling with it). */
+export { writeBatch, type BatchWrites, type EntryWrite } from './batch.writer.ts';

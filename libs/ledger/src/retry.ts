@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Tx } from '@pe/db';
 
 /** Thrown inside a transaction when another one changed what this one read; the transaction is retried. */
@@ -22,6 +23,13 @@ export function isRetryable(error: unknown): boolean {
 }
 
 export interface RetryOptions {
+  /**
+   * Take turns with every other ledger writer: a session advisory lock is held around the whole
+   * transaction, taken before BEGIN so the snapshot starts after the previous writer committed.
+   * Overlapping SERIALIZABLE batches that read hundreds of rows get relation-level predicate
+   * locks and abort each other; taking turns keeps every commit and lets waiting batches grow.
+   */
+  applyLock?: boolean;
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -33,6 +41,23 @@ export interface RetryOptions {
  * full-jitter exponential backoff. Any other error is thrown at once.
  */
 export async function inSerializableTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  if (options.applyLock) {
+    return db.connection().execute(async (connection) => {
+      await sql`SELECT pg_advisory_lock(${APPLY_LOCK_KEY}::int8)`.execute(connection);
+      try {
+        return await retrying(connection, work, options);
+      } finally {
+        await sql`SELECT pg_advisory_unlock(${APPLY_LOCK_KEY}::int8)`.execute(connection);
+      }
+    });
+  }
+  return retrying(db, work, options);
+}
+
+/** The advisory lock every ledger writer takes turns on ("pointsen" as a big-endian int8). */
+export const APPLY_LOCK_KEY = '8101810177783850350';
+
+async function retrying<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryOptions): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 12;
   const base = options.baseDelayMs ?? 2;
   const cap = options.maxDelayMs ?? 250;

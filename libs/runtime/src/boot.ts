@@ -39,7 +39,7 @@ export async function boot(name: string, env: Record<string, string | undefined>
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
   const systemAccounts = await ensureSystemAccounts(database.db, SYSTEM_ACCOUNTS, ASSETS);
-  return { config, program, logger, database, ledger: { db: database.db, program, systemAccounts } };
+  return { config, program, logger, database, ledger: { db: database.db, program, systemAccounts, retry: { applyLock: true } } };
 }
 
 function exitWith(message: string): never {

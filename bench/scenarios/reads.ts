@@ -1,0 +1,55 @@
+import { createApiKey } from '@pe/auth';
+import { startChild, type BenchEnv } from '../support/bench-env.ts';
+import { percentile, round, sleep } from '../support/stats.ts';
+import { rng } from '../support/events.ts';
+
+/**
+ * GET /api/points/balance over HTTP against the real API process, open loop at `rate` requests/s
+ * for users picked at random; latency measured at the client.
+ */
+export async function balanceReads(env: BenchEnv, rate: number, seconds: number, users: number): Promise<{ p50: number; p99: number; errors: number; sent: number }> {
+  const port = 3900 + Math.floor(Math.random() * 500);
+  const { key } = await createApiKey(env.database.db, 'bench-reader', ['reader']);
+  const api = startChild('apps/api/src/main.ts', {
+    DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, QUEUE_PREFIX: env.prefix, PORT: String(port), HOST: '127.0.0.1', PG_POOL_MAX: '8',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (i > 300) throw new Error(`API did not start:\n${api.output()}`);
+      await sleep(100);
+    }
+    const random = rng(7);
+    const latencies: number[] = [];
+    let errors = 0;
+    const inFlight: Promise<void>[] = [];
+    const get = async () => {
+      const t0 = performance.now();
+      try {
+        const response = await fetch(`${base}/api/points/balance?user_id=u${Math.floor(random() * users)}`, { headers: { 'x-api-key': key } });
+        await response.arrayBuffer();
+        if (!response.ok) errors++;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - t0);
+    };
+    // Warm the pool and the key cache before measuring.
+    for (let i = 0; i < 50; i++) await get();
+    latencies.length = 0;
+    const started = performance.now();
+    let sent = 0;
+    while (performance.now() - started < seconds * 1000) {
+      const due = Math.floor(((performance.now() - started) / 1000) * rate);
+      for (; sent < due; sent++) inFlight.push(get());
+      await sleep(1);
+    }
+    await Promise.all(inFlight);
+    latencies.sort((a, b) => a - b);
+    return { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2), errors, sent };
+  } finally {
+    await api.stop();
+  }
+}
