@@ -10,6 +10,7 @@ import { eventsRoutes } from './routes/events.route.ts';
 import { transactionsRoutes } from './routes/transactions.route.ts';
 import { readRoutes } from './routes/reads.route.ts';
 import { healthRoutes } from './routes/health.route.ts';
+import { openApiRoutes } from './openapi/openapi.route.ts';
 import { leaderboardRoutes } from './routes/leaderboard.route.ts';
 import { levelsRoutes } from './routes/levels.route.ts';
 import { statsRoutes } from './routes/stats.route.ts';
@@ -29,6 +30,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(express.json({ limit: deps.config.BODY_LIMIT }));
 
   app.use(healthRoutes(deps));
+  // GET /api/openapi.json and /api/docs (public); routes are listed in openapi/operations.registry.ts.
+  app.use(openApiRoutes());
   const api = express.Router();
   api.use(rateLimit(deps));
   api.use(eventsRoutes(deps));

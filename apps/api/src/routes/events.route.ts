@@ -11,7 +11,7 @@ const eventsBody = z.union([
   z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_JOB),
   z.object({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_JOB) }).transform((body) => body.events),
 ]);
-const spendQuery = z.object({ timeout_ms: z.coerce.number().int().min(1).max(120_000).optional() });
+export const spendQuery = z.object({ timeout_ms: z.coerce.number().int().min(1).max(120_000).optional() });
 
 /** POST /api/points/events (queue one event or many; 202) and POST /api/points/spend (wait for the outcome). */
 export function eventsRoutes(deps: ApiDeps): Router {

@@ -7,8 +7,8 @@ import { parseOr400 } from '../middleware/validate.ts';
 
 const userId = z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^[A-Za-z0-9_.:@-]{1,64}$/, '1–64 letters, digits or _ . : @ -'));
 const lang = z.enum(['ru', 'en']).optional();
-const balanceQuery = z.object({ user_id: userId.optional(), lang });
-const historyQuery = z.object({
+export const balanceQuery = z.object({ user_id: userId.optional(), lang });
+export const historyQuery = z.object({
   user_id: userId.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(64).refine((c) => decodeCursor(c) !== null, 'not a cursor from a previous page').optional(),

@@ -7,15 +7,15 @@ import { requireScope } from '../middleware/auth.ts';
 import { parseOr400 } from '../middleware/validate.ts';
 import { notFound } from '../errors.ts';
 
-const keyParam = z.string().min(1).max(200);
-const query = z.object({ user_id: z.string().min(1).max(64).optional() });
+export const keyParam = z.string().min(1).max(200);
+export const transactionQuery = z.object({ user_id: z.string().min(1).max(64).optional() });
 
 /** GET /api/points/transactions/{idempotency_key}: queued, applied, rejected (with reason) or failed. */
 export function transactionsRoutes(deps: ApiDeps): Router {
   const router = Router();
   router.get('/transactions/:key', requireScope(deps.verifier, 'reader'), async (req, res) => {
     const key = parseOr400(keyParam, req.params['key'], 'idempotency_key');
-    const { user_id } = parseOr400(query, req.query);
+    const { user_id } = parseOr400(transactionQuery, req.query);
     const recorded = await getRecordedTransaction(deps.db, key);
     if (recorded) {
       res.json({ idempotency_key: key, ...recorded });

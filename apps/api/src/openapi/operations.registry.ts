@@ -1,0 +1,261 @@
+import { z } from 'zod';
+import { MAX_EVENTS_PER_JOB } from '@pe/jobs';
+import { pointsEventSchema, reverseEventSchema, spendEventSchema } from '@pe/domain';
+import { analyticsQuery } from '../routes/admin.route.ts';
+import { adjustmentBody, adminOutcomeQuery, reverseBody } from '../routes/admin-adjustments.route.ts';
+import { adminUserParams, adminUserQuery } from '../routes/admin-users.route.ts';
+import { spendQuery } from '../routes/events.route.ts';
+import { leaderboardQuery } from '../routes/leaderboard.route.ts';
+import { levelsQuery } from '../routes/levels.route.ts';
+import { balanceQuery, historyQuery } from '../routes/reads.route.ts';
+import { statsQuery } from '../routes/stats.route.ts';
+import { keyParam, transactionQuery } from '../routes/transactions.route.ts';
+import { nowPaymentsIpnSchema, starsFlatSchema, starsUpdateSchema, tonPaymentSchema } from '../routes/webhooks.mapping.ts';
+import type { OperationDoc } from './operation.types.ts';
+import { errorResponse, outcomeResponse, queuedResponse } from './responses.schema.ts';
+
+/**
+ * THE list of the API's routes for the OpenAPI document (GET /api/openapi.json, /api/docs).
+ *
+ * Adding a route: export its zod schemas from its route file (the route validates with them, the
+ * document is generated from them, so the two cannot drift) and add one entry here. A body needs
+ * examples: test/integration/openapi.test.ts sends each to the real route and checks that the
+ * valid ones pass and each invalid one answers 400 naming its `field`, and that the document's
+ * JSON Schema agrees. That test also fails while a mounted route has no entry here.
+ */
+
+/** POST /api/points/events takes one event, an array, or `{events: […]}`; each item is a points event. */
+const eventsRequestBody = z.union([
+  pointsEventSchema,
+  z.array(pointsEventSchema).min(1).max(MAX_EVENTS_PER_JOB),
+  z.object({ events: z.array(pointsEventSchema).min(1).max(MAX_EVENTS_PER_JOB) }),
+]);
+
+const earn = { kind: 'earn', idempotency_key: 'text_req:42:1001', user_id: 42, activity: 'text_request' };
+const grant = { kind: 'grant', idempotency_key: 'bonus:42:2025-03', user_id: '42', asset: 'points', amount: 500, reason: 'March bonus' };
+
+export const operations: OperationDoc[] = [
+  // ---- health ------------------------------------------------------------------------------
+  {
+    method: 'get', path: '/healthz', tag: 'health', auth: 'none',
+    summary: 'The process is up',
+    responses: { 200: { description: 'up', schema: z.object({ status: z.literal('ok') }) } },
+  },
+  {
+    method: 'get', path: '/readyz', tag: 'health', auth: 'none',
+    summary: 'PostgreSQL and Redis answer',
+    responses: {
+      200: { description: 'ready', schema: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }) },
+      503: { description: 'a dependency does not answer; `checks` says which', schema: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }) },
+    },
+  },
+
+  // ---- points: events ----------------------------------------------------------------------
+  {
+    method: 'post', path: '/api/points/events', tag: 'points', auth: 'producer',
+    summary: 'Queue one event, an array, or {events: […]} (≤ 1000)',
+    description: 'Fire-and-forget: answers 202 once the events are queued; the ledger applies each exactly once (by `idempotency_key`). Ask GET /api/points/transactions/{key} for the outcome.',
+    body: {
+      schema: eventsRequestBody,
+      examples: {
+        valid: [earn, [earn, grant], { events: [grant] }],
+        invalid: [
+          { body: { kind: 'earn', idempotency_key: 'text_req:42:1002', user_id: 42 }, field: 'activity' },
+          { body: { kind: 'earn', idempotency_key: 'has space', user_id: 42, activity: 'text_request' }, field: 'idempotency_key' },
+          { body: [earn, { ...grant, amount: -5 }], field: 'events.1.amount' },
+          { body: { kind: 'teleport', idempotency_key: 'x:1', user_id: 42 }, field: 'kind' },
+        ],
+      },
+    },
+    responses: {
+      202: {
+        description: 'queued (one event: `job_id`; several: `job_ids` and `events`)',
+        schema: z.union([queuedResponse, z.object({ status: z.literal('queued'), events: z.number().int(), job_ids: z.array(z.string()) })]),
+      },
+    },
+  },
+  {
+    method: 'post', path: '/api/points/spend', tag: 'points', auth: 'producer',
+    summary: 'Spend and wait for the outcome',
+    description: 'A spend event (`kind` may be left out). Answers 200 with the outcome (applied with balances, or rejected with a reason such as `insufficient_funds`), or 202 `queued` if none arrives within `timeout_ms` (default SPEND_TIMEOUT_MS).',
+    query: spendQuery,
+    body: {
+      schema: spendEventSchema,
+      filledByRoute: { kind: 'spend' },
+      examples: {
+        valid: [{ idempotency_key: 'gen:42:77', user_id: 42, task_type: 'image', duration_seconds: 12 }, { kind: 'spend', idempotency_key: 'gen:42:78', user_id: 42, amount: 30 }],
+        invalid: [
+          { body: { idempotency_key: 'gen:42:79', user_id: 42, amount: 0 }, field: 'amount' },
+          { body: { user_id: 42, amount: 5 }, field: 'idempotency_key' },
+          { body: { idempotency_key: 'gen:42:80', user_id: 'not valid!', amount: 5 }, field: 'user_id', jsonSchemaCannotTell: true },
+        ],
+      },
+    },
+    responses: { 200: { description: 'the outcome', schema: outcomeResponse }, 202: { description: 'still queued', schema: queuedResponse } },
+  },
+
+  // ---- points: reads -----------------------------------------------------------------------
+  {
+    method: 'get', path: '/api/points/transactions/:key', tag: 'points', auth: 'reader',
+    summary: 'The status of an event by its idempotency key',
+    description: '`applied`/`rejected` with the outcome, `queued` (with the job state), `failed` with the reason, or 404. `user_id` narrows the look-up to its partition.',
+    params: z.object({ key: keyParam }),
+    query: transactionQuery,
+    responses: { 200: { description: 'applied, rejected, queued or failed' }, 404: { description: 'neither recorded nor queued' } },
+  },
+  {
+    method: 'get', path: '/api/points/balance', tag: 'points', auth: 'reader_or_user',
+    summary: "A user's balances, level, streak, tier, allowance, credit and open holds",
+    description: 'A key reads any `user_id`; a Telegram user only their own (user_id may be left out). An unknown user gets the empty picture.',
+    query: balanceQuery,
+    responses: { 200: { description: 'the balance view' } },
+  },
+  {
+    method: 'get', path: '/api/points/history', tag: 'points', auth: 'reader_or_user',
+    summary: "A user's transactions, newest first, paged by `next_cursor`",
+    query: historyQuery,
+    responses: { 200: { description: '`items` and `next_cursor`' } },
+  },
+
+  {
+    method: 'get', path: '/api/points/leaderboard', tag: 'points', auth: 'reader_or_user',
+    summary: 'Users ranked by points earned in the period, with the caller\'s own rank',
+    query: leaderboardQuery,
+    responses: { 200: { description: 'the board' } },
+  },
+  {
+    method: 'get', path: '/api/points/levels', tag: 'points', auth: 'reader_or_user',
+    summary: 'Every level with its localized name, icon, threshold and multiplier',
+    query: levelsQuery,
+    responses: { 200: { description: '`lang` and `levels`' } },
+  },
+  {
+    method: 'get', path: '/api/points/stats', tag: 'points', auth: 'reader_or_user',
+    summary: "A user's earnings by transaction type and by program day",
+    query: statsQuery,
+    responses: { 200: { description: 'the statistics' } },
+  },
+
+  // ---- admin -------------------------------------------------------------------------------
+  {
+    method: 'get', path: '/api/admin/analytics', tag: 'admin', auth: 'admin',
+    summary: 'Program-wide analytics',
+    query: analyticsQuery,
+    responses: { 200: { description: 'the analytics' } },
+  },
+  {
+    method: 'get', path: '/api/admin/config', tag: 'admin', auth: 'admin',
+    summary: 'The program in force, described',
+    responses: { 200: { description: '`program`' } },
+  },
+  {
+    method: 'get', path: '/api/admin/users/:user_id', tag: 'admin', auth: 'admin',
+    summary: 'The full picture of one user',
+    params: adminUserParams,
+    query: adminUserQuery,
+    responses: { 200: { description: 'the user' }, 404: { description: 'a user the ledger never saw' } },
+  },
+  ...(['grant', 'deduct'] as const).map((kind): OperationDoc => ({
+    method: 'post', path: `/api/admin/users/:user_id/${kind}`, tag: 'admin', auth: 'admin',
+    summary: kind === 'grant' ? 'Grant points (or credit, allowance) to a user' : 'Deduct from a user (never below zero)',
+    description: 'Sent through the queue like any event (exactly once by `idempotency_key`); the operator recorded is the API key. 200 with the outcome, 202 if still queued after `timeout_ms`, 409 if the key was used for a different event.',
+    params: adminUserParams,
+    query: adminOutcomeQuery,
+    body: {
+      schema: adjustmentBody,
+      examples: {
+        params: { user_id: '42' },
+        valid: [{ amount: 100, reason: 'support goodwill', idempotency_key: `adm:${kind}:42:1` }],
+        invalid: [
+          { body: { amount: 0, reason: 'support goodwill', idempotency_key: `adm:${kind}:42:2` }, field: 'amount' },
+          { body: { amount: 5, idempotency_key: `adm:${kind}:42:3` }, field: 'reason' },
+        ],
+      },
+    },
+    responses: { 200: { description: 'the outcome', schema: outcomeResponse }, 202: { description: 'still queued', schema: queuedResponse }, 409: { description: 'idempotency conflict' } },
+  })),
+  {
+    method: 'post', path: '/api/admin/transactions/:key/reverse', tag: 'admin', auth: 'admin',
+    summary: 'Reverse a transaction: claw back what it credited (never below zero), once',
+    params: z.object({ key: reverseEventSchema.shape.transaction_key }),
+    query: adminOutcomeQuery,
+    body: {
+      schema: reverseBody,
+      examples: {
+        // Reverses the grant example above (the test sends the examples in this order).
+        params: { key: 'adm:grant:42:1' },
+        valid: [{ reason: 'granted by mistake', idempotency_key: 'adm:reverse:42:1' }],
+        invalid: [{ body: { idempotency_key: 'adm:reverse:42:2' }, field: 'reason' }],
+      },
+    },
+    responses: { 200: { description: 'the outcome', schema: outcomeResponse }, 202: { description: 'still queued', schema: queuedResponse }, 404: { description: 'no such transaction' }, 409: { description: 'not reversible, or an idempotency conflict' } },
+  },
+
+  // ---- payment webhooks (no API key: the provider's signature over the raw body) -------------
+  {
+    method: 'post', path: '/webhooks/nowpayments', tag: 'webhooks', auth: 'provider_signature',
+    summary: 'NOWPayments IPN (header x-nowpayments-sig: HMAC-SHA512 of the body with sorted keys)',
+    description: 'Off (404) while NOWPAYMENTS_IPN_SECRET is unset. A `finished` payment grants the product its `order_id` names (`{user_id}/{product}[/{ref}]`); other statuses are recorded. A bad signature answers 401.',
+    body: {
+      schema: nowPaymentsIpnSchema,
+      examples: {
+        valid: [{ payment_id: 5077125051, payment_status: 'waiting', order_id: '42/pack:small', price_amount: 10, price_currency: 'usd', pay_currency: 'btc', actually_paid: 0 }],
+        invalid: [
+          { body: { payment_status: 'finished', order_id: '42/pack:small' }, field: 'payment_id' },
+          { body: { payment_id: 5077125052, payment_status: 'Finished!' }, field: 'payment_status' },
+        ],
+      },
+    },
+    responses: { 200: { description: 'queued or recorded' }, 401: { description: 'the signature does not verify', schema: errorResponse }, 404: { description: 'not configured' } },
+  },
+  {
+    method: 'post', path: '/webhooks/telegram-stars', tag: 'webhooks', auth: 'provider_signature',
+    summary: 'Telegram Stars payment or refund, forwarded by the bot (header X-Telegram-Bot-Api-Secret-Token)',
+    description: 'Off (404) while TELEGRAM_STARS_WEBHOOK_SECRET is unset. Either `{user_id, successful_payment | refunded_payment}` or the Telegram Update as received; the invoice payload names the product.',
+    body: {
+      schema: z.union([starsFlatSchema, starsUpdateSchema]),
+      examples: {
+        valid: [{ user_id: 42, successful_payment: { currency: 'XTR', total_amount: 50, invoice_payload: 'pack:small', telegram_payment_charge_id: 'stars_charge_openapi_1' } }],
+        invalid: [{ body: { user_id: 42, successful_payment: { currency: 'USD', total_amount: 50, invoice_payload: 'pack:small', telegram_payment_charge_id: 'stars_charge_openapi_2' } }, field: 'successful_payment.currency' }],
+      },
+    },
+    responses: { 200: { description: 'queued' }, 401: { description: 'the secret token does not match', schema: errorResponse }, 404: { description: 'not configured' } },
+  },
+  {
+    method: 'post', path: '/webhooks/ton', tag: 'webhooks', auth: 'provider_signature',
+    summary: 'A final TON transfer from a payment watcher (header x-signature: hex HMAC-SHA256 of the raw body)',
+    description: 'Off (404) while TON_WEBHOOK_SECRET is unset.',
+    body: {
+      schema: tonPaymentSchema,
+      examples: {
+        valid: [{ tx_hash: 'a3f1c2d4e5f60718293a4b5c6d7e8f90', user_id: 42, product: 'pack:small' }],
+        invalid: [{ body: { tx_hash: 'short', user_id: 42, product: 'pack:small' }, field: 'tx_hash' }],
+      },
+    },
+    responses: { 200: { description: 'queued' }, 401: { description: 'the signature does not verify', schema: errorResponse }, 404: { description: 'not configured' } },
+  },
+
+  // ---- documentation -----------------------------------------------------------------------
+  {
+    method: 'get', path: '/api/openapi.json', tag: 'docs', auth: 'none',
+    summary: 'This document (OpenAPI 3.1)',
+    responses: { 200: { description: 'the document' } },
+  },
+  {
+    method: 'get', path: '/api/docs', tag: 'docs', auth: 'none',
+    summary: 'This document as a browsable page (works offline)',
+    responses: { 200: { description: 'an HTML page', contentType: 'text/html' } },
+  },
+  {
+    method: 'get', path: '/admin/queues', tag: 'admin', auth: 'admin',
+    summary: 'Bull Board: queues, jobs, failed jobs with their reasons (a browser UI)',
+    description: 'Give an admin key as the password of the browser login prompt (Basic auth, any user name).',
+    responses: { 200: { description: 'an HTML page', contentType: 'text/html' } },
+  },
+];
+
+/**
+ * Mounts whose routes are not API operations (Bull Board serves its own UI and internal API
+ * under its path); the route check skips everything under them.
+ */
+export const UNDOCUMENTED_MOUNTS = ['/admin/queues'];
