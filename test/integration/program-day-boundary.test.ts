@@ -167,6 +167,28 @@ describe('point expiry at the day boundary', () => {
     expect((await systemBalance(engine, 'expired', 'points')) - expiredBefore).toBe(710 + 10 + 400);
     expect(await engine.invariants()).toEqual([]);
   });
+  // Days from D+40 on: the expiry runs of the test above are keyed by day and already done.
+  it('a reversed purchase takes its bonus off its own day: an older lot still expires on time', async () => {
+    const engine = e.get();
+    const user = randomUser('rev');
+    const points = async () => (await accountBalances(engine, user))['points:main'];
+    await applied(engine, { kind: 'grant', idempotency_key: key(user, 'g'), user_id: user, asset: 'points', amount: 1_000, reason: 'old lot', occurred_at: iso(noon(day(40))) });
+    const payment = key(user, 'pay');
+    await applied(engine, {
+      kind: 'purchase_bonus', idempotency_key: payment, user_id: user, provider: 'test', payment_id: payment,
+      product: { type: 'subscription', tier: 'PREMIUM' }, occurred_at: iso(noon(day(335))),
+    });
+    const reversal = await applied(engine, { kind: 'reverse', idempotency_key: key(user, 'refund'), user_id: user, transaction_key: payment, reason: 'refund', occurred_at: iso(noon(day(337))) });
+    expect(reversal).toMatchObject({ amount: 1_500, reason: null });
+    const bonusDay = await engine.db.selectFrom('user_days').select(['earned', 'inflow']).where('user_id', '=', user).where('day', '=', day(335)).executeTakeFirstOrThrow();
+    expect(bonusDay).toEqual({ earned: '0', inflow: '0' });
+    expect((await userRow(engine, user)).points_consumed).toBe('0');
+    // The reversal consumed nothing, so the old lot's 1,000 expire on their day.
+    expect(await points()).toBe(1_000);
+    expect(await boundary(e.at, day(40 + after + 1))).toMatchObject({ expiredUsers: 1 });
+    expect(await points()).toBe(0);
+    expect(await engine.invariants()).toEqual([]);
+  });
 });
 
 describe('catching up on day boundaries', () => {

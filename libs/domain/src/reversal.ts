@@ -17,6 +17,8 @@ export interface OriginalTransaction {
   userId: string;
   status: 'applied' | 'rejected';
   payload: Record<string, unknown>;
+  /** The instant the original counted at (its lots and earnings sit on that program day). */
+  at: number;
   postings: Posting[];
   /** The key of the reversal already applied to it, if any. */
   reversedBy: string | null;
@@ -54,8 +56,11 @@ export function decideReverse(
     const [userId, asset, bucket] = slot.split('|') as [string, AssetCode, Bucket];
     const system = systemAccount(sources.get(asset) ?? 'adjustments', asset);
     const mine = userAccount(userId, asset, bucket);
+    const points = asset === 'points' && bucket === 'main';
     if (amount < 0) {
       b.post(transfer(system, mine, -amount));
+      // Giving back a deduct undoes its consumption of the oldest lots.
+      if (points) b.update(userId, { pointsConsumed: Math.max(0, b.user(userId).pointsConsumed + amount) });
       continue;
     }
     const take = Math.min(amount, b.balance(userId, asset, bucket));
@@ -63,10 +68,17 @@ export function decideReverse(
     recovered[`${userId}:${asset}`] = (recovered[`${userId}:${asset}`] ?? 0) + take;
     if (take < amount) unrecovered[`${userId}:${asset}`] = amount - take;
     total += take;
-    if (asset === 'points' && bucket === 'main' && original.kind !== 'deduct') {
+    if (points) {
+      // The original's lot leaves its own day (so expiry and leaderboards forget it); the part
+      // already spent from it was consumption of that lot, which goes with it.
       const state = b.user(userId);
       const lifetimeEarned = Math.max(0, state.lifetimeEarned - amount);
-      b.update(userId, { lifetimeEarned, level: levelFor(lifetimeEarned, ctx.program.levels).level, pointsConsumed: state.pointsConsumed + take });
+      b.update(userId, {
+        lifetimeEarned,
+        level: levelFor(lifetimeEarned, ctx.program.levels).level,
+        pointsConsumed: Math.max(0, state.pointsConsumed - (amount - take)),
+      });
+      b.inflow(userId, original.at, -amount, -amount);
     }
   }
   shortenSubscription(ctx, b, original);

@@ -106,7 +106,7 @@ export async function loadOriginals(tx: Tx, keys: readonly string[]): Promise<Or
   const rows = await tx
     .selectFrom('ledger_transactions')
     .leftJoin('reversals', 'reversals.original_key', 'ledger_transactions.idempotency_key')
-    .select(['ledger_transactions.id', 'idempotency_key', 'kind', 'user_id', 'status', 'payload', 'reversals.reversal_key'])
+    .select(['ledger_transactions.id', 'idempotency_key', 'kind', 'user_id', 'status', 'payload', 'outcome', 'reversals.reversal_key'])
     .where('idempotency_key', 'in', [...keys])
     .execute();
   if (rows.length === 0) return [];
@@ -123,6 +123,8 @@ export async function loadOriginals(tx: Tx, keys: readonly string[]): Promise<Or
     userId: row.user_id,
     status: row.status,
     payload: row.payload,
+    at: originalTime(row.payload, row.outcome),
+
     reversedBy: row.reversal_key,
     postings: entries
       .filter((e) => e.transaction_id === row.id)
@@ -133,4 +135,11 @@ export async function loadOriginals(tx: Tx, keys: readonly string[]): Promise<Or
         amount: toSafeInteger(e.amount),
       })),
   }));
+}
+
+/** When a recorded event counted: its occurred_at, but never after it was applied (as eventTime). */
+function originalTime(payload: Record<string, unknown>, outcome: Record<string, unknown>): number {
+  const applied = Date.parse(String(outcome['applied_at']));
+  const occurred = typeof payload['occurred_at'] === 'string' ? Date.parse(payload['occurred_at']) : Number.NaN;
+  return Number.isNaN(occurred) ? applied : Math.min(occurred, applied);
 }
