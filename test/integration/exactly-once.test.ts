@@ -117,3 +117,22 @@ describe('exactly once', () => {
     }
   });
 });
+
+describe('a reused key with a different payload', () => {
+  it('is refused to the second producer while the first job exists, and the ledger keeps the first event', async () => {
+    const user = randomUser();
+    await grant(user, 100);
+    const first = await engine.client.spend({ kind: 'spend', idempotency_key: `reuse:${user}`, user_id: user, amount: 10 });
+    expect(first).toMatchObject({ status: 'applied', amount: 10 });
+    await expect(engine.client.spend({ kind: 'spend', idempotency_key: `reuse:${user}`, user_id: user, amount: 90 })).rejects.toThrow(/different payload/);
+    const response = await engine.fetch('/api/points/spend', {
+      method: 'POST',
+      key: await engine.key('producer'),
+      body: JSON.stringify({ idempotency_key: `reuse:${user}`, user_id: user, amount: 90 }),
+    });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ error: 'idempotency_conflict', field: 'idempotency_key' });
+    const account = await engine.db.selectFrom('accounts').select('balance').where('user_id', '=', user).where('asset', '=', 'points').where('bucket', '=', 'main').executeTakeFirstOrThrow();
+    expect(account.balance).toBe('90');
+  });
+});

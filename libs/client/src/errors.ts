@@ -19,3 +19,11 @@ export class OutcomeTimeoutError extends Error {
     this.name = 'OutcomeTimeoutError';
   }
 }
+
+/** The idempotency key was first used with a different payload; the first event stands. */
+export class IdempotencyConflictError extends Error {
+  constructor(readonly idempotencyKey: string) {
+    super(`idempotency key ${idempotencyKey} was first used with a different payload`);
+    this.name = 'IdempotencyConflictError';
+  }
+}

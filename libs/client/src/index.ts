@@ -1,3 +1,3 @@
 export { PointsClient, type PointsClientOptions, type SpendOutcome } from './points-client.ts';
-export { EventValidationError, OutcomeTimeoutError } from './errors.ts';
+export { EventValidationError, IdempotencyConflictError, OutcomeTimeoutError } from './errors.ts';
 export { onBotEvent, type BotEvent, type BotEventHandler, type BotEventConsumerOptions, type BotEventSubscription } from './bot-events.ts';

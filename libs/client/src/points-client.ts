@@ -1,6 +1,6 @@
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { pointsEventSchema, type PointsEvent, type PointsEventInput } from '@pe/domain';
+import { payloadHash, pointsEventSchema, type PointsEvent, type PointsEventInput } from '@pe/domain';
 import {
   BATCH_JOB_NAME,
   batchJobId,
@@ -12,7 +12,7 @@ import {
   partitionOf,
 } from '@pe/jobs';
 import type { Logger } from '@pe/logger';
-import { EventValidationError, OutcomeTimeoutError } from './errors.ts';
+import { EventValidationError, IdempotencyConflictError, OutcomeTimeoutError } from './errors.ts';
 
 export interface PointsClientOptions {
   redisUrl?: string;
@@ -113,7 +113,12 @@ export class PointsClient {
   /** Enqueues a spend (or any event) and waits for its outcome: applied with balances, or rejected with a reason. */
   async spend(input: PointsEventInput, options: { timeoutMs?: number } = {}): Promise<SpendOutcome> {
     const event = parse(input);
-    return this.waitFor(await this.addEvent(event), options.timeoutMs);
+    const job = await this.addEvent(event);
+    // While a job with this key's id exists, BullMQ keeps it and ignores the new payload: compare
+    // them here, or a reused key would get the first event's outcome as if it were its own.
+    const stored = await Job.fromId(this.queue(partitionOf(event.user_id, this.options.partitions)), job.id as string);
+    if (stored && payloadHash(stored.data as PointsEvent) !== payloadHash(event)) throw new IdempotencyConflictError(event.idempotency_key);
+    return this.waitFor(job, options.timeoutMs);
   }
 
   /** Sends whatever `earn()` is still gathering and waits until it is queued. */
@@ -181,11 +186,24 @@ export class PointsClient {
       this.events.set(partition, events);
       await events.waitUntilReady();
     }
+    // A job can finish between the listener becoming ready and its first read of the event
+    // stream; checking the job's state now and then catches that instead of waiting out the timeout.
+    let settled = false;
+    const polled = (async (): Promise<SpendOutcome> => {
+      for (let delay = 100; !settled; delay = Math.min(delay * 2, 1_000)) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        const state = settled ? undefined : await job.getState();
+        if (state === 'completed' || state === 'failed') return (await job.waitUntilFinished(events, timeoutMs)) as SpendOutcome;
+      }
+      return new Promise<SpendOutcome>(() => undefined);
+    })();
     try {
-      return (await job.waitUntilFinished(events, timeoutMs)) as SpendOutcome;
+      return await Promise.race([job.waitUntilFinished(events, timeoutMs) as Promise<SpendOutcome>, polled]);
     } catch (error) {
       if (error instanceof Error && /timed out/i.test(error.message)) throw new OutcomeTimeoutError(job.id as string, timeoutMs);
       throw error;
+    } finally {
+      settled = true;
     }
   }
 }

@@ -19,3 +19,4 @@ export * from './adjustments.ts';
 export * from './expiry.ts';
 export * from './decide.ts';
 export * from './reversal.ts';
+export * from './event-fingerprint.ts';

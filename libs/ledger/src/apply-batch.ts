@@ -1,6 +1,7 @@
 import {
   availableAllowance,
   decide,
+  payloadHash,
   holdNamedBy,
   usersNamedBy,
   usersRevealedBy,
@@ -17,7 +18,6 @@ import {
 import type { Db, Tx } from '@pe/db';
 import { mainBalances, toUserState } from './user-state.mapper.ts';
 import type { EventOutcome, EventResult } from './outcome.ts';
-import { payloadHash } from './payload-hash.ts';
 import { inSerializableTransaction, type RetryOptions } from './retry.ts';
 import { findTransactions, loadOriginals, loadUserAccounts, lockHolds, lockUsers, type SystemAccountIds } from './state.repository.ts';
 import { writeBatch, type BatchWrites, type EntryWrite } from './batch.writer.ts';

@@ -1,10 +1,15 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '@pe/logger';
+import { IdempotencyConflictError } from '@pe/client';
 import { HttpError } from '../errors.ts';
 
 /** Maps errors to answers: known ones by their code, anything else to a bare 500 (logged with context). */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    if (error instanceof IdempotencyConflictError) {
+      res.status(409).json({ error: 'idempotency_conflict', message: error.message, field: 'idempotency_key' });
+      return;
+    }
     if (error instanceof HttpError) {
       res.status(error.status).json({ error: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) });
       return;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LedgerEvent } from '@pe/domain';
+import type { LedgerEvent } from './internal-events.ts';
 
 function stable(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stable);
