@@ -206,6 +206,8 @@ describe('GET /api/points/history', () => {
       [`r2:${user}`, 'applied', 'rate_limited', 'Too frequent: no points this time'],
       [`r1:${user}`, 'applied', null, null],
     ]);
+    const russian = await getJson(`/api/points/history?user_id=${user}&lang=ru`, { key: reader });
+    expect(russian.body['items'][0].reason_text).toBe('Недостаточно поинтов');
     const own = await getJson('/api/points/history?type=earn', asTelegram(user));
     expect(own.body['items'].map((r: any) => r.idempotency_key)).toEqual([`r2:${user}`, `r1:${user}`]);
     expect((await getJson(`/api/points/history?user_id=${randomUser()}`, asTelegram(user))).status).toBe(403);

@@ -38,7 +38,7 @@ export function readRoutes(deps: ApiDeps): Router {
 
   router.get('/history', reader, async (req, res) => {
     const query = parseOr400(historyQuery, req.query);
-    res.json(await getHistory(deps.db, scopedUserId(req, query.user_id), { limit: query.limit, cursor: query.cursor, kind: query.type, from: query.from, to: query.to }));
+    res.json(await getHistory(deps.db, scopedUserId(req, query.user_id), { limit: query.limit, cursor: query.cursor, kind: query.type, from: query.from, to: query.to, lang: pickLang(req, query.lang) }));
   });
   return router;
 }
