@@ -20,14 +20,22 @@ const KEEP = { removeOnComplete: { count: 500 }, removeOnFail: { count: 500 } };
  */
 export async function startScheduler(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: Pick<Env, 'QUEUE_PREFIX'>,
+  config: Pick<Env, 'QUEUE_PREFIX'> & Partial<Pick<Env, 'CLOCK_RATE'>>,
 ): Promise<RunningScheduler> {
   const { ledger, connection, logger } = deps;
   const program = ledger.program;
   const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
-  await queue.upsertJobScheduler(MAINTENANCE_JOBS.cycle, { every: program.allowance.cycle_minutes * 60_000 }, { name: MAINTENANCE_JOBS.cycle, opts: KEEP });
-  await queue.upsertJobScheduler(MAINTENANCE_JOBS.dayBoundary, { pattern: '0 0 * * *', tz: program.timezone }, { name: MAINTENANCE_JOBS.dayBoundary, opts: KEEP });
-  await queue.upsertJobScheduler(MAINTENANCE_JOBS.lapseHolds, { every: 60_000 }, { name: MAINTENANCE_JOBS.lapseHolds, opts: KEEP });
+  // Under a compressed clock the triggers come `rate` times as often; each run still catches up
+  // on exactly the periods that are due by the ledger's clock, so they never skip or repeat one.
+  const rate = config.CLOCK_RATE ?? 1;
+  const every = (ms: number) => Math.max(1_000, Math.round(ms / rate));
+  await queue.upsertJobScheduler(MAINTENANCE_JOBS.cycle, { every: every(program.allowance.cycle_minutes * 60_000) }, { name: MAINTENANCE_JOBS.cycle, opts: KEEP });
+  await queue.upsertJobScheduler(
+    MAINTENANCE_JOBS.dayBoundary,
+    rate === 1 ? { pattern: '0 0 * * *', tz: program.timezone } : { every: every(86_400_000 / 24) },
+    { name: MAINTENANCE_JOBS.dayBoundary, opts: KEEP },
+  );
+  await queue.upsertJobScheduler(MAINTENANCE_JOBS.lapseHolds, { every: every(60_000) }, { name: MAINTENANCE_JOBS.lapseHolds, opts: KEEP });
   // Catch up on whatever fell due while no scheduler ran.
   for (const name of [MAINTENANCE_JOBS.dayBoundary, MAINTENANCE_JOBS.cycle, MAINTENANCE_JOBS.lapseHolds]) {
     await queue.add(name, {}, KEEP);

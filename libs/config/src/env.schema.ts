@@ -33,6 +33,13 @@ export const envSchema = z.object({
     .default('true')
     .transform((value) => value === 'true'),
   SPEND_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /**
+   * A compressed clock for test harnesses (the chaos run): program time runs CLOCK_RATE times
+   * faster than real time from CLOCK_ORIGIN_MS (real epoch ms, the same for every process), so
+   * cycles and day boundaries fire within minutes. Leave unset in production.
+   */
+  CLOCK_RATE: z.coerce.number().positive().max(100_000).default(1),
+  CLOCK_ORIGIN_MS: z.coerce.number().int().nonnegative().optional(),
   /** Path to a program file (JSON); the built-in default program is used when unset. */
   PROGRAM_FILE: z.string().min(1).optional(),
   /** Which roles `npm start` runs in this process. */

@@ -3,6 +3,7 @@ import { checkPostgres, checkRedis, connectDatabase, ensureDatabase, migrateToLa
 import { ASSETS, SYSTEM_ACCOUNTS, type Program } from '@pe/domain';
 import { createLogger, type Logger } from '@pe/logger';
 import { ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
+import { createClock } from './clock.ts';
 
 export interface Booted {
   config: Readonly<Env>;
@@ -39,7 +40,15 @@ export async function boot(name: string, env: Record<string, string | undefined>
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
   const systemAccounts = await ensureSystemAccounts(database.db, SYSTEM_ACCOUNTS, ASSETS);
-  return { config, program, logger, database, ledger: { db: database.db, program, systemAccounts, retry: { applyLock: true } } };
+  const now = createClock(config.CLOCK_RATE, config.CLOCK_ORIGIN_MS);
+  if (config.CLOCK_RATE !== 1) logger.warn({ rate: config.CLOCK_RATE }, 'compressed clock: program time runs faster than real time');
+  return {
+    config,
+    program,
+    logger,
+    database,
+    ledger: { db: database.db, program, systemAccounts, retry: { applyLock: true }, ...(config.CLOCK_RATE !== 1 ? { now } : {}) },
+  };
 }
 
 function exitWith(message: string): never {

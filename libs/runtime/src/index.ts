@@ -1,2 +1,3 @@
 export { boot, type Booted } from './boot.ts';
 export { onShutdown } from './shutdown.ts';
+export { createClock } from './clock.ts';
