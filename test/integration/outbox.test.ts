@@ -238,6 +238,11 @@ describe('events back to the bot: signed HTTP callbacks', () => {
       expect(after.callback_last_error).toBe('HTTP 500');
       // BOT_EVENTS_ENABLED=false: nothing went to the bot-events queue.
       expect(await botEvents.getJob(row.event_id)).toBeUndefined();
+      // Operators see both queues in Bull Board (failed callbacks can be retried there).
+      const board = await engine.fetch('/admin/queues/api/queues', { key: await engine.key('admin') });
+      expect(board.status).toBe(200);
+      const names = ((await board.json()) as { queues: { name: string }[] }).queues.map((q) => q.name);
+      expect(names).toEqual(expect.arrayContaining([CALLBACKS_QUEUE, BOT_EVENTS_QUEUE]));
     } finally {
       await relay.close();
       await events.close();

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { ApiKeyVerifier } from '@pe/auth';
 import { PointsClient } from '@pe/client';
 import type { Env } from '@pe/config';
-import { eventQueueName, MAINTENANCE_QUEUE } from '@pe/jobs';
+import { BOT_EVENTS_QUEUE, CALLBACKS_QUEUE, eventQueueName, MAINTENANCE_QUEUE } from '@pe/jobs';
 import type { LedgerContext } from '@pe/ledger';
 import type { Logger } from '@pe/logger';
 import { createApp } from './app.ts';
@@ -22,11 +22,9 @@ export async function startApi(
 ): Promise<RunningApi> {
   const { ledger, connection, logger } = deps;
   const client = new PointsClient({ connection, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS, logger, timeoutMs: config.SPEND_TIMEOUT_MS });
-  const queues = [
-    ...Array.from({ length: config.QUEUE_PARTITIONS }, (_, p) => client.queue(p)),
-    new Queue(MAINTENANCE_QUEUE, { connection, prefix: config.QUEUE_PREFIX }),
-  ];
-  queues.push(...[]);
+  // The API's own handles on the other queues (maintenance; the outbox relay's bot-events and callbacks), for Bull Board.
+  const ownQueues = [MAINTENANCE_QUEUE, BOT_EVENTS_QUEUE, CALLBACKS_QUEUE].map((name) => new Queue(name, { connection, prefix: config.QUEUE_PREFIX }));
+  const queues = [...Array.from({ length: config.QUEUE_PARTITIONS }, (_, p) => client.queue(p)), ...ownQueues];
   const app = createApp({
     db: ledger.db,
     program: ledger.program,
@@ -51,7 +49,7 @@ export async function startApi(
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await client.close();
-      await queues[queues.length - 1]?.close();
+      await Promise.all(ownQueues.map((queue) => queue.close()));
     },
   };
 }
