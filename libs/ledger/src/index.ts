@@ -6,6 +6,7 @@ export type { EventOutcome, EventResult } from './outcome.ts';
 export { ensureSystemAccounts, findTransactions, findLapsedHolds, type SystemAccountIds } from './state.repository.ts';
 export { mainBalances, toUserState } from './user-state.mapper.ts';
 export { checkInvariants, checkAccountRange, checkTransactionRange, checkAssetSums, type InvariantViolation } from './invariants.ts';
+export { reconcileLedger, type ReconcileReport, type ReconcileOptions } from './reconcile.ts';
 export { getBalance, type BalanceView, type Lang } from './queries/balance.query.ts';
 export { getHistory, encodeCursor, decodeCursor, type HistoryFilter } from './queries/history.query.ts';
 export { getRecordedTransaction } from './queries/transaction.query.ts';

@@ -4,6 +4,7 @@ import { pointsEventSchema, reverseEventSchema, spendEventSchema } from '@pe/dom
 import { analyticsQuery } from '../routes/admin.route.ts';
 import { adjustmentBody, adminOutcomeQuery, reverseBody } from '../routes/admin-adjustments.route.ts';
 import { adminUserParams, adminUserQuery } from '../routes/admin-users.route.ts';
+import { reconcileQuery } from '../routes/admin-reconcile.route.ts';
 import { spendQuery } from '../routes/events.route.ts';
 import { leaderboardQuery } from '../routes/leaderboard.route.ts';
 import { levelsQuery } from '../routes/levels.route.ts';
@@ -174,6 +175,25 @@ export const operations: OperationDoc[] = [
     },
     responses: { 200: { description: 'the outcome', schema: outcomeResponse }, 202: { description: 'still queued', schema: queuedResponse }, 409: { description: 'idempotency conflict' } },
   })),
+  {
+    method: 'get', path: '/api/admin/reconcile', tag: 'admin', auth: 'admin',
+    summary: 'Check every ledger invariant on the live database (reads only)',
+    description: 'The same bounded-batch check as `npm run reconcile`: each transaction balances per asset, entries sum to zero per asset, every stored balance equals the sum of its entries, no balance below its floor, no orphan entries. `ok` is false and `violations` names each offending transaction or account (at most 20 per check and range). Changes nothing; safe while the workers run.',
+    query: reconcileQuery,
+    responses: {
+      200: {
+        description: 'the report',
+        schema: z.object({
+          ok: z.boolean(),
+          transactions: z.number().int(),
+          accounts: z.number().int(),
+          batch: z.number().int(),
+          violations: z.array(z.object({ check: z.string(), detail: z.record(z.string(), z.unknown()) })),
+          ms: z.number().int(),
+        }),
+      },
+    },
+  },
   {
     method: 'post', path: '/api/admin/transactions/:key/reverse', tag: 'admin', auth: 'admin',
     summary: 'Reverse a transaction: claw back what it credited (never below zero), once',

@@ -5,6 +5,7 @@ import type { ApiDeps } from '../deps.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { parseOr400 } from '../middleware/validate.ts';
 import { adminAdjustmentRoutes } from './admin-adjustments.route.ts';
+import { adminReconcileRoutes } from './admin-reconcile.route.ts';
 import { adminUserRoutes } from './admin-users.route.ts';
 import { pickLang } from './reads.route.ts';
 
@@ -27,5 +28,6 @@ export function adminRoutes(deps: ApiDeps): Router {
 
   router.use(adminUserRoutes(deps));
   router.use(adminAdjustmentRoutes(deps));
+  router.use(adminReconcileRoutes(deps));
   return router;
 }
