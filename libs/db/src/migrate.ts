@@ -3,12 +3,14 @@ import type { Database } from './database.ts';
 import * as ledger from './migrations/0001-ledger.ts';
 import * as outboxDelivery from './migrations/0002-outbox-delivery.ts';
 import * as webhooks from './migrations/0003-webhooks.ts';
+import * as writePath from './migrations/0004-write-path.ts';
 
 /** The migrations in order; a new one is appended, an old one never edited. */
 const migrations: Record<string, Migration> = {
   '0001-ledger': ledger,
   '0002-outbox-delivery': outboxDelivery,
   '0003-webhooks': webhooks,
+  '0004-write-path': writePath,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -15,6 +15,7 @@ import {
   type Program,
   type UserState,
 } from '@pe/domain';
+import { sql } from 'kysely';
 import type { Db, Tx } from '@pe/db';
 import { mainBalances, toUserState } from './user-state.mapper.ts';
 import type { EventOutcome, EventResult } from './outcome.ts';
@@ -77,6 +78,9 @@ async function applyInTransaction(
   mode: 'optimistic' | 'look-up',
 ): Promise<EventResult[]> {
   const now = (ctx.now ?? Date.now)();
+  // Every read here is a look-up by key. On a table that grew faster than autovacuum analyzes it
+  // (a launch, a benchmark) the planner picks sequential scans for them; never let it.
+  await sql`SET LOCAL enable_seqscan = off`.execute(tx);
   const recorded = new Map<string, { id: string; hash: string; outcome: EventOutcome }>();
   const found = mode === 'look-up' ? await findTransactions(tx, events.map((e) => e.idempotency_key)) : [];
   for (const row of found) {
