@@ -46,13 +46,14 @@ export function decideReverse(
     return reject('not_reversible', { transaction_key: event.transaction_key, kind: original.kind, status: original.status });
   }
   const b = new DecisionBuilder(ctx, users);
+  const postings = reversiblePostings(original);
   const sources = new Map<AssetCode, SystemAccount>();
-  for (const { account } of original.postings) if (account.owner === 'system' && !sources.has(account.asset)) sources.set(account.asset, account.name);
+  for (const { account } of postings) if (account.owner === 'system' && !sources.has(account.asset)) sources.set(account.asset, account.name);
 
   const recovered: Record<string, number> = {};
   const unrecovered: Record<string, number> = {};
   let total = 0;
-  for (const [slot, amount] of netUserAmounts(original.postings)) {
+  for (const [slot, amount] of netUserAmounts(postings)) {
     const [userId, asset, bucket] = slot.split('|') as [string, AssetCode, Bucket];
     const system = systemAccount(sources.get(asset) ?? 'adjustments', asset);
     const mine = userAccount(userId, asset, bucket);
@@ -90,6 +91,20 @@ export function decideReverse(
     recovered,
     unrecovered,
   });
+}
+
+/**
+ * The original's postings a reversal undoes. A grant or deduct of allowance first opens the
+ * user's allowance (`openAllowance` issues its capacity from `issuance`): that is the capacity the
+ * user had all along made explicit, not part of the adjustment, so a reversal leaves it. Undoing
+ * it took the whole capacity back with a small grant (and a deduct's reversal took instead of
+ * gave), leaving an allowance no cycle refills.
+ */
+function reversiblePostings(original: OriginalTransaction): Posting[] {
+  const isOpening = (p: Posting) => p.account.owner === 'system' && p.account.name === 'issuance' && p.account.asset === 'allowance';
+  const opened = -original.postings.filter(isOpening).reduce((sum, p) => sum + p.amount, 0);
+  if (opened === 0) return original.postings;
+  return [...original.postings.filter((p) => !isOpening(p)), { account: userAccount(original.userId, 'allowance', 'main'), amount: -opened }];
 }
 
 /** Net amount per user bucket in a set of postings. */
