@@ -1,4 +1,5 @@
 import { cycleForUser, cycleIndex, systemAccount, transfer, userAccount, type Posting, type Program } from '@pe/domain';
+import { sql } from 'kysely';
 import type { Db } from '@pe/db';
 import type { LedgerContext } from '../apply-batch.ts';
 import { inSerializableTransaction } from '../retry.ts';
@@ -29,6 +30,7 @@ export async function runCycle(ctx: LedgerContext, period: number, batchSize = 2
   let batches = 0;
   for (;;) {
     const done = await inSerializableTransaction(ctx.db, async (tx) => {
+      await sql`SET LOCAL enable_seqscan = off`.execute(tx);
       const run = await claimRun(tx, CYCLE_RUN, String(period));
       if (!run) return { finished: true, count: 0 };
       const candidates = await tx

@@ -48,9 +48,19 @@ export async function writeSystemTransaction(
 ): Promise<string | null> {
   if (input.postings.length === 0 && (input.users ?? []).length === 0) return null;
   const { states, accountIds } = input.loaded;
+  // One entry per account with its net change: a run over thousands of users writes a few rows
+  // per user and one per system account, not one per leg of every transfer.
+  const net = new Map<string, { account: Posting['account']; amount: number }>();
+  for (const { account, amount } of input.postings) {
+    const key = account.owner === 'system' ? `s|${account.name}:${account.asset}` : `u|${account.userId}|${account.asset}:${account.bucket}`;
+    const sum = net.get(key) ?? { account, amount: 0 };
+    sum.amount += amount;
+    net.set(key, sum);
+  }
   const running = new Map<string, Record<string, number>>();
   const entries: EntryWrite[] = [];
-  for (const { account, amount } of input.postings) {
+  for (const { account, amount } of net.values()) {
+    if (amount === 0) continue;
     if (account.owner === 'system') {
       entries.push({ key: input.key, system: `${account.name}:${account.asset}`, asset: account.asset, amount, before: null, after: null });
       continue;
