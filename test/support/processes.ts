@@ -11,8 +11,8 @@ export interface EngineProcess {
 }
 
 /** Starts one of the engine's real entry points as a child process with the given environment. */
-export function spawnApp(entry: string, env: Record<string, string>): EngineProcess {
-  const child = spawn(TSX, [entry], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnApp(entry: string, env: Record<string, string>, args: string[] = []): EngineProcess {
+  const child = spawn(TSX, [entry, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
