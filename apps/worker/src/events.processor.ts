@@ -1,12 +1,12 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { BATCH_JOB_NAME, batchJob, eventJob } from '@pe/jobs';
-import type { LedgerEvent } from '@pe/domain';
-import type { EventOutcome, EventResult, GroupCommitter } from '@pe/ledger';
+import type { JobOutcome, LedgerEvent } from '@pe/domain';
+import type { EventResult, GroupCommitter } from '@pe/ledger';
 
 /** What a finished event job returns (kept in Redis with the job, and sent to `spend()` waiters). */
 export type EventJobResult =
-  | (EventOutcome & { replayed: boolean; transaction_id: string })
+  | JobOutcome
   | { events: number; applied: number; rejected: number; replayed: number };
 
 function describeIssues(error: z.ZodError): string {

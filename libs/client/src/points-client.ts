@@ -1,6 +1,6 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { payloadHash, pointsEventSchema, type PointsEvent, type PointsEventInput } from '@pe/domain';
+import { payloadHash, pointsEventSchema, type JobOutcome, type PointsEvent, type PointsEventInput } from '@pe/domain';
 import {
   BATCH_JOB_NAME,
   batchJobId,
@@ -30,19 +30,7 @@ export interface PointsClientOptions {
 }
 
 /** The outcome of an event as the worker returns it. */
-export interface SpendOutcome {
-  idempotency_key: string;
-  kind: string;
-  user_id: string;
-  status: 'applied' | 'rejected';
-  reason: string | null;
-  amount: number;
-  balances: Record<string, number>;
-  details: Record<string, unknown>;
-  applied_at: string;
-  replayed: boolean;
-  transaction_id: string;
-}
+export type SpendOutcome = JobOutcome;
 
 /**
  * The producer client for bot handlers and webhook code. `earn()` never throws into the caller:

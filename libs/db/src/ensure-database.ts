@@ -14,12 +14,17 @@ export function redactUrl(url: string): string {
   return parsed.toString();
 }
 
+/** The same server's maintenance database, for creating and dropping others. */
+function adminClient(url: string): pg.Client {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  return new pg.Client({ connectionString: admin.toString() });
+}
+
 /** Creates the database named in the URL if it does not exist (connecting to `postgres`). */
 export async function ensureDatabase(url: string, template?: string): Promise<boolean> {
   const name = databaseName(url);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
+  const client = adminClient(url);
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -41,9 +46,7 @@ export async function ensureDatabase(url: string, template?: string): Promise<bo
 /** Drops a database, ending its other connections first (tests and benchmarks). */
 export async function dropDatabase(url: string): Promise<void> {
   const name = databaseName(url);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
+  const client = adminClient(url);
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);

@@ -20,3 +20,4 @@ export * from './expiry.ts';
 export * from './decide.ts';
 export * from './reversal.ts';
 export * from './event-fingerprint.ts';
+export * from './event-outcome.ts';

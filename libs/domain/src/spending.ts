@@ -1,6 +1,6 @@
 import { openAllowance } from './allowance.ts';
 import { DecisionBuilder, eventTime, type DecideContext } from './decision-builder.ts';
-import { reject, type Decision, type SpendableAsset } from './decision.ts';
+import { reject, type Decision, type RejectedDecision, type SpendableAsset } from './decision.ts';
 import type { HoldEvent, SettleEvent, SpendEvent, VoidEvent } from './events.schema.ts';
 import type { Program } from './program.schema.ts';
 import type { HoldState, UserState } from './user-state.ts';
@@ -53,28 +53,37 @@ function charge(b: DecisionBuilder, userId: string, parts: Allocation): void {
 
 /** Decides a `spend`: the allowance pays first, then credit, then points (the program's order). */
 export function decideSpend(ctx: DecideContext, users: ReadonlyMap<string, UserState>, event: SpendEvent): Decision {
-  const cost = priceOf(event, ctx.program);
-  if (cost === null) return reject('unknown_task_type', { task_type: event.task_type });
-  const b = new DecisionBuilder(ctx, users);
-  openAllowance(b, event.user_id, ctx.program);
-  const parts = allocate(cost, availableByAsset(b, event.user_id), ctx.program.spending.order);
-  if (!parts) return reject('insufficient_funds', { cost, available: availableByAsset(b, event.user_id) });
+  const priced = priceAndAllocate(ctx, users, event);
+  if ('status' in priced) return priced;
+  const { b, cost, parts } = priced;
   charge(b, event.user_id, parts);
   return b.applied(cost, null, { cost, drawn: parts });
 }
 
 /** Decides a `hold`: reserves the estimated cost (moves it to `held`) until it is settled, voided or lapses. */
 export function decideHold(ctx: DecideContext, users: ReadonlyMap<string, UserState>, event: HoldEvent): Decision {
+  const priced = priceAndAllocate(ctx, users, event);
+  if ('status' in priced) return priced;
+  const { b, cost, parts } = priced;
+  for (const [asset, amount] of Object.entries(parts) as [SpendableAsset, number][]) b.move(event.user_id, asset, 'main', 'held', amount);
+  const expiresAt = eventTime(event.occurred_at, ctx.now) + ctx.program.spending.hold_ttl_minutes * 60_000;
+  b.hold({ holdKey: event.idempotency_key, userId: event.user_id, amounts: parts, status: 'open', expiresAt });
+  return b.applied(cost, null, { cost, held: parts, expires_at: new Date(expiresAt).toISOString() });
+}
+
+/** Prices a spend or hold and splits it over the assets in spend order, or says why it cannot. */
+function priceAndAllocate(
+  ctx: DecideContext,
+  users: ReadonlyMap<string, UserState>,
+  event: SpendEvent | HoldEvent,
+): { b: DecisionBuilder; cost: number; parts: Allocation } | RejectedDecision {
   const cost = priceOf(event, ctx.program);
   if (cost === null) return reject('unknown_task_type', { task_type: event.task_type });
   const b = new DecisionBuilder(ctx, users);
   openAllowance(b, event.user_id, ctx.program);
   const parts = allocate(cost, availableByAsset(b, event.user_id), ctx.program.spending.order);
   if (!parts) return reject('insufficient_funds', { cost, available: availableByAsset(b, event.user_id) });
-  for (const [asset, amount] of Object.entries(parts) as [SpendableAsset, number][]) b.move(event.user_id, asset, 'main', 'held', amount);
-  const expiresAt = eventTime(event.occurred_at, ctx.now) + ctx.program.spending.hold_ttl_minutes * 60_000;
-  b.hold({ holdKey: event.idempotency_key, userId: event.user_id, amounts: parts, status: 'open', expiresAt });
-  return b.applied(cost, null, { cost, held: parts, expires_at: new Date(expiresAt).toISOString() });
+  return { b, cost, parts };
 }
 
 function release(b: DecisionBuilder, hold: HoldState): number {

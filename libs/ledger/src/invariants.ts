@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '@pe/db';
+import type { Db, Executor } from '@pe/db';
 
 export interface InvariantViolation {
   check: string;
@@ -69,7 +69,21 @@ export function checkAssetSums(sums: ReadonlyMap<string, bigint>): InvariantViol
 }
 
 /** Checks every invariant over the whole ledger in one pass (tests, benchmarks, small ledgers). */
-export async function checkInvariants(db: Executor): Promise<InvariantViolation[]> {
-  const transactions = await checkTransactionRange(db, '0', MAX_ID);
-  return [...checkAssetSums(transactions.sums), ...transactions.violations, ...(await checkAccountRange(db, '0', MAX_ID))];
+export async function checkInvariants(db: Db): Promise<InvariantViolation[]> {
+  return withCheckPlans(db, async (tx) => {
+    const transactions = await checkTransactionRange(tx, '0', MAX_ID);
+    return [...checkAssetSums(transactions.sums), ...transactions.violations, ...(await checkAccountRange(tx, '0', MAX_ID))];
+  });
+}
+
+/**
+ * Runs checks in a read-only transaction that never plans nested loops: they aggregate whole
+ * tables, and on stale statistics (a table that just grew) the planner would otherwise re-sum the
+ * entries once per account.
+ */
+export async function withCheckPlans<T>(db: Db, checks: (tx: Executor) => Promise<T>): Promise<T> {
+  return db.transaction().setAccessMode('read only').execute(async (tx) => {
+    await sql`SET LOCAL enable_nestloop = off`.execute(tx);
+    return checks(tx);
+  });
 }

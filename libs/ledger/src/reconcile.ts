@@ -1,5 +1,5 @@
 import type { Db } from '@pe/db';
-import { checkAccountRange, checkAssetSums, checkTransactionRange, type InvariantViolation } from './invariants.ts';
+import { checkAccountRange, checkAssetSums, checkTransactionRange, withCheckPlans, type InvariantViolation } from './invariants.ts';
 
 export interface ReconcileReport {
   /** True when no invariant is violated. */
@@ -44,14 +44,14 @@ export async function reconcileLedger(db: Db, options: ReconcileOptions = {}): P
   const tick = () => options.onProgress?.(++done, total);
   const sums = new Map<string, bigint>();
   for (let from = tMin; from <= tMax; from += batch) {
-    const range = await checkTransactionRange(db, String(from), String(from + batch));
+    const range = await withCheckPlans(db, (tx) => checkTransactionRange(tx, String(from), String(from + batch)));
     violations.push(...range.violations);
     for (const [asset, sum] of range.sums) sums.set(asset, (sums.get(asset) ?? 0n) + sum);
     tick();
   }
   violations.unshift(...checkAssetSums(sums));
   for (let from = aMin; from <= aMax; from += batch) {
-    violations.push(...(await checkAccountRange(db, String(from), String(from + batch))));
+    violations.push(...(await withCheckPlans(db, (tx) => checkAccountRange(tx, String(from), String(from + batch)))));
     tick();
   }
   if (done < total) options.onProgress?.(total, total);

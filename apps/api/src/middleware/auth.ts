@@ -11,7 +11,8 @@ declare module 'express-serve-static-core' {
   }
 }
 
-function presentedKey(req: Request): string | undefined {
+/** The API key a request presents: X-API-Key, Bearer, or a Basic password (for Bull Board). */
+export function presentedKey(req: Request): string | undefined {
   const header = req.get('x-api-key');
   if (header) return header.trim();
   const authorization = req.get('authorization');
@@ -23,7 +24,8 @@ function presentedKey(req: Request): string | undefined {
   return undefined;
 }
 
-function presentedInitData(req: Request): string | undefined {
+/** The Telegram Mini App initData a request presents: X-Telegram-Init-Data or `Authorization: tma …`. */
+export function presentedInitData(req: Request): string | undefined {
   const header = req.get('x-telegram-init-data');
   if (header) return header;
   const authorization = req.get('authorization');

@@ -2,29 +2,14 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { FixedWindowRateLimiter, validateInitData, type RateLimitDecision } from '@pe/auth';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
+import { presentedInitData, presentedKey } from './auth.ts';
 
 type RateLimitDeps = Pick<ApiDeps, 'redis' | 'verifier' | 'logger' | 'now'> & {
   config: Pick<ApiDeps['config'], 'QUEUE_PREFIX' | 'API_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_USER_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_INIT_DATA_MAX_AGE_SECONDS'>;
 };
 
-// The credential is read the way middleware/auth.ts reads it (X-API-Key, Bearer, Basic password;
-// X-Telegram-Init-Data or `Authorization: tma`). Only a credential that verifies is counted, so
-// nobody can spend another key's or user's budget by presenting its id with a wrong secret.
-function presentedKey(req: Request): string | undefined {
-  const header = req.get('x-api-key');
-  if (header) return header.trim();
-  const [scheme, value] = (req.get('authorization') ?? '').split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer' && value) return value.trim();
-  if (scheme?.toLowerCase() === 'basic' && value) return Buffer.from(value, 'base64').toString().split(':').slice(1).join(':');
-  return undefined;
-}
-
-function presentedInitData(req: Request): string | undefined {
-  const header = req.get('x-telegram-init-data');
-  if (header) return header;
-  const [scheme, ...rest] = (req.get('authorization') ?? '').split(' ');
-  return scheme?.toLowerCase() === 'tma' && rest.length > 0 ? rest.join(' ') : undefined;
-}
+// Only a credential that verifies is counted, so nobody can spend another key's or user's budget
+// by presenting its id with a wrong secret.
 
 /**
  * Per-caller request limits in a one-minute fixed window shared through Redis: an API key by its
