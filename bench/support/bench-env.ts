@@ -19,9 +19,12 @@ export interface BenchEnv {
   close(keep?: boolean): Promise<void>;
 }
 
-/** A database and queue prefix of the benchmark's own, so it never touches the engine's data. */
-export async function openBenchEnv(options: { postgresUrl: string; redisUrl: string }): Promise<BenchEnv> {
-  const name = `pe_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+/**
+ * A database and queue prefix of the benchmark's own, so it never touches the engine's data.
+ * `label` names them (`pe_{label}_…`; the chaos run passes `chaos`).
+ */
+export async function openBenchEnv(options: { postgresUrl: string; redisUrl: string; label?: string }): Promise<BenchEnv> {
+  const name = `pe_${options.label ?? 'bench'}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const url = new URL(options.postgresUrl);
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();

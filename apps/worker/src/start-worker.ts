@@ -13,6 +13,17 @@ export interface RunningWorker {
 }
 
 /**
+ * What happens to the jobs a worker held when it dies (crash, OOM kill, SIGKILL). BullMQ's stalled
+ * check moves them back to wait once their lock lapses; its defaults (30 s lock, 30 s check)
+ * strand them for up to a minute, and after a second stall (maxStalledCount 1) it fails the job
+ * for good, which drops a valid event: `npm run chaos` lost hundreds that way with workers killed
+ * every few seconds. Applying an event is idempotent (a recorded key replays its first outcome),
+ * so running a stalled job again is always safe: allow many stalls (a job that kills its worker
+ * 20 times in a row is left in the failed set for an operator) and recover within ~20 s.
+ */
+export const EVENT_WORKER_STALL_OPTIONS = { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 20 } as const;
+
+/**
  * Starts one BullMQ worker per event partition, all feeding this process's group committer: jobs
  * that arrive while a transaction runs share the next one, in the order they were taken.
  */
@@ -40,6 +51,7 @@ export function startWorker(
       connection,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
+      ...EVENT_WORKER_STALL_OPTIONS,
     });
     worker.on('failed', (job, error) => {
       logger.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'event job failed');
