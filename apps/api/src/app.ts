@@ -18,6 +18,7 @@ import { adminRoutes } from './routes/admin.route.ts';
 import { webhooksRoutes } from './routes/webhooks.route.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
+import { refuseNulInUrl } from './middleware/url-guard.ts';
 
 /** Builds the Express app; main.ts listens on it, tests call it over a real socket. */
 export function createApp(deps: ApiDeps): Express {
@@ -25,6 +26,7 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
+  app.use(refuseNulInUrl());
   // Before the JSON parser: webhooks verify signatures over the raw bytes.
   app.use('/webhooks', webhooksRoutes(deps));
   app.use(express.json({ limit: deps.config.BODY_LIMIT }));

@@ -12,10 +12,40 @@ const idempotencyKey = z
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 const identifier = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _');
+
+/**
+ * The ledger stores events in PostgreSQL (text and jsonb), which holds neither a NUL character nor
+ * an unpaired UTF-16 surrogate: an event carrying one was queued, then failed in the worker on
+ * every attempt. Free text is refused up front instead.
+ */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const STORABLE = 'no NUL characters or unpaired surrogates';
+export const isStorableText = (text: string): boolean => !UNSTORABLE.test(text);
+/** The text with what the ledger cannot store replaced by U+FFFD (for informational fields taken from elsewhere). */
+export const toStorableText = (text: string): string => text.replace(new RegExp(UNSTORABLE.source, 'g'), '\ufffd');
+const freeText = (max: number) => z.string().min(1).max(max).refine(isStorableText, STORABLE);
+
 const metadata = z
   .record(z.string().max(64), z.unknown())
-  .refine((value) => JSON.stringify(value).length <= 4096, 'at most 4 KiB of JSON')
+  .refine((value) => jsonLength(value) <= 4096, 'at most 4 KiB of JSON')
+  .refine((value) => jsonLength(value, true) !== Number.POSITIVE_INFINITY, STORABLE)
   .optional();
+/**
+ * Length of a value as JSON; nesting too deep to serialise (thousands of levels) is longer than
+ * any limit, and so is (with `storable`) a value with a key or string the ledger cannot store.
+ */
+function jsonLength(value: unknown, storable = false): number {
+  let unstorable = false;
+  try {
+    const json = JSON.stringify(value, (key, child: unknown) => {
+      if (storable && (!isStorableText(key) || (typeof child === 'string' && !isStorableText(child)))) unstorable = true;
+      return child;
+    });
+    return unstorable ? Number.POSITIVE_INFINITY : json.length;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 const timestamp = z.iso.datetime({ offset: true }).optional();
 
 const common = {
@@ -66,8 +96,8 @@ export const purchaseBonusEventSchema = z.object({
   kind: z.literal('purchase_bonus'),
   ...common,
   /** The payment provider and its payment id; the idempotency key is usually `{provider}:{payment_id}`. */
-  provider: z.string().min(1).max(32).optional(),
-  payment_id: z.string().min(1).max(200).optional(),
+  provider: freeText(32).optional(),
+  payment_id: freeText(200).optional(),
   product,
   /** Overrides the referrer recorded at signup. */
   referrer_id: userId.optional(),
@@ -77,8 +107,8 @@ const adjustment = {
   ...common,
   asset: z.enum(['points', 'credit', 'allowance']).default('points'),
   amount,
-  reason: z.string().min(1).max(500),
-  operator: z.string().min(1).max(100).optional(),
+  reason: freeText(500),
+  operator: freeText(100).optional(),
 };
 export const grantEventSchema = z.object({ kind: z.literal('grant'), ...adjustment });
 export const deductEventSchema = z.object({ kind: z.literal('deduct'), ...adjustment });
@@ -95,8 +125,8 @@ export const reverseEventSchema = z.object({
   ...common,
   /** The idempotency key of the transaction to reverse (its user must be `user_id`). */
   transaction_key: idempotencyKey,
-  reason: z.string().min(1).max(500),
-  operator: z.string().min(1).max(100).optional(),
+  reason: freeText(500),
+  operator: freeText(100).optional(),
 });
 
 /** Every event a producer may send, discriminated by `kind`. */

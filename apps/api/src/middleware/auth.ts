@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { hasScope, validateInitData, type ApiKeyIdentity, type ApiKeyVerifier, type Scope } from '@pe/auth';
+import { earnEventSchema } from '@pe/domain';
 import { forbidden, HttpError, unauthorized } from '../errors.ts';
 
 /** Who is calling: a service with an API key, or an end user signed in through a Telegram Mini App. */
@@ -66,7 +67,10 @@ export function requireReaderOrUser(verifier: ApiKeyVerifier, telegram: Telegram
     if (!telegram.botToken) throw new HttpError(401, 'unauthorized', 'Telegram sign-in is not configured (TELEGRAM_BOT_TOKEN)');
     const result = validateInitData(initData, telegram.botToken, telegram.now(), telegram.maxAgeSeconds);
     if (!result.ok) throw new HttpError(401, 'unauthorized', `Telegram initData rejected: ${result.reason}`);
-    req.principal = { kind: 'telegram', userId: result.user.id, languageCode: result.user.languageCode };
+    // Signed is not enough to be a ledger user id: one with a NUL in it failed the look-up (500).
+    const userId = earnEventSchema.shape.user_id.safeParse(result.user.id);
+    if (!userId.success) throw new HttpError(401, 'unauthorized', 'Telegram initData rejected: the user id is not a valid user id');
+    req.principal = { kind: 'telegram', userId: userId.data, languageCode: result.user.languageCode };
     next();
   };
 }

@@ -7,11 +7,16 @@ import { parseOr400 } from '../middleware/validate.ts';
 
 const userId = z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^[A-Za-z0-9_.:@-]{1,64}$/, '1–64 letters, digits or _ . : @ -'));
 const lang = z.enum(['ru', 'en']).optional();
+/** A cursor `getHistory` can page from: it names a transaction id within bigint (a larger one failed the query: 500). */
+const isCursor = (cursor: string): boolean => {
+  const id = decodeCursor(cursor);
+  return id !== null && BigInt(id) <= 9_223_372_036_854_775_807n;
+};
 export const balanceQuery = z.object({ user_id: userId.optional(), lang });
 export const historyQuery = z.object({
   user_id: userId.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(64).refine((c) => decodeCursor(c) !== null, 'not a cursor from a previous page').optional(),
+  cursor: z.string().max(64).refine(isCursor, 'not a cursor from a previous page').optional(),
   type: z.string().regex(/^[a-z_]{1,32}$/).optional(),
   from: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
   to: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),

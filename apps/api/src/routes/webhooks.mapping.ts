@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PointsEventInput, Program, PurchaseBonusEvent } from '@pe/domain';
+import { toStorableText, type PointsEventInput, type Program, type PurchaseBonusEvent } from '@pe/domain';
 
 /**
  * What the payment webhooks accept and the events they turn into. Pure: a provider's verified body
@@ -95,7 +95,7 @@ export function nowPaymentsEvent(ipn: NowPaymentsIpn, products: ProductTable, pr
       payment_id: ipn.payment_id,
       product: order.value.product,
       // Only what defines the purchase: a repeated IPN must hash to the same payload.
-      metadata: { order_id: ipn.order_id, price_amount: ipn.price_amount ?? null, price_currency: ipn.price_currency ?? null },
+      metadata: { order_id: toStorableText(ipn.order_id), price_amount: ipn.price_amount ?? null, price_currency: ipn.price_currency == null ? null : toStorableText(ipn.price_currency) },
     },
   };
 }
@@ -186,7 +186,7 @@ export function starsEvent(delivery: StarsDelivery, products: ProductTable, prog
       provider: 'telegram_stars',
       payment_id: chargeId,
       product: product.value,
-      metadata: { invoice_payload: payment.invoice_payload, total_amount: payment.total_amount, currency: payment.currency },
+      metadata: { invoice_payload: toStorableText(payment.invoice_payload), total_amount: payment.total_amount, currency: payment.currency },
     },
   };
 }
@@ -216,7 +216,7 @@ export function tonEvent(payment: TonPayment, products: ProductTable, program: P
       provider: 'ton',
       payment_id: payment.tx_hash,
       product: product.value,
-      metadata: { amount: payment.amount ?? null, sender: payment.sender ?? null },
+      metadata: { amount: payment.amount ?? null, sender: payment.sender === undefined ? null : toStorableText(payment.sender) },
     },
   };
 }

@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { verifyNowPaymentsSignature, verifyRawBodySignature, verifySecretToken } from '@pe/auth';
-import type { PointsEventInput } from '@pe/domain';
+import { toStorableText, type PointsEventInput } from '@pe/domain';
 import type { ApiDeps } from '../deps.ts';
 import { badRequest, HttpError, notFound } from '../errors.ts';
 import { jsonOf, rawBody } from '../middleware/raw-body.ts';
@@ -25,6 +25,27 @@ interface Delivery {
   signatureOk: boolean;
   eventKey: string | null;
   detail: Record<string, unknown>;
+}
+
+/**
+ * The NOWPayments check, where a body nested too deeply to re-serialise (thousands of levels: the
+ * signature is over sorted, re-serialised JSON) cannot verify instead of overflowing the stack (500).
+ */
+function verifiesNowPayments(raw: Buffer, signature: string | undefined, secret: string): boolean {
+  try {
+    return verifyNowPaymentsSignature(raw, signature, secret);
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}
+
+/**
+ * The detail of a delivery as jsonb can store it: a NUL character or an unpaired surrogate in what
+ * the sender wrote (an order id, a product) becomes U+FFFD instead of failing the insert (a 500).
+ */
+function storableJson(detail: Record<string, unknown>): string {
+  return JSON.stringify(detail, (_key, value: unknown) => (typeof value === 'string' ? toStorableText(value) : value));
 }
 
 /** The id a body claims, for the record of a delivery whose signature failed (never trusted further). */
@@ -69,7 +90,7 @@ export function webhooksRoutes(deps: ApiDeps): Router {
         status: delivery.status,
         signature_ok: delivery.signatureOk,
         event_key: delivery.eventKey,
-        detail: JSON.stringify(delivery.detail),
+        detail: storableJson(delivery.detail),
       })
       .execute();
 
@@ -94,7 +115,7 @@ export function webhooksRoutes(deps: ApiDeps): Router {
 
   const nowPaymentsSecret = deps.config.NOWPAYMENTS_IPN_SECRET;
   router.post('/nowpayments', enabled(nowPaymentsSecret), ...body, async (req, res) => {
-    if (!verifyNowPaymentsSignature(req.rawBody ?? Buffer.alloc(0), req.get('x-nowpayments-sig'), nowPaymentsSecret ?? '')) return refuse(req, 'nowpayments');
+    if (!verifiesNowPayments(req.rawBody ?? Buffer.alloc(0), req.get('x-nowpayments-sig'), nowPaymentsSecret ?? '')) return refuse(req, 'nowpayments');
     const ipn = parseOr400(nowPaymentsIpnSchema, jsonOf(req));
     const delivery = {
       provider: 'nowpayments' as const,
