@@ -8,7 +8,7 @@ import { createApp } from '@pe/api';
 import { ApiKeyVerifier, createApiKey, hmacSha256Hex, nowPaymentsSignature, revokeApiKey, signInitData } from '@pe/auth';
 import { loadConfig } from '@pe/config';
 import { pointsEventSchema, type PointsEventInput } from '@pe/domain';
-import { BOT_EVENTS_QUEUE, CALLBACKS_QUEUE, createRedis, eventQueueName, MAINTENANCE_QUEUE } from '@pe/jobs';
+import { BOT_EVENTS_QUEUE, CALLBACKS_QUEUE, createRedis, eventJobId, eventQueueName, MAINTENANCE_QUEUE, partitionOf } from '@pe/jobs';
 import { createLogger } from '@pe/logger';
 import { mountedRoutes, operations, UNDOCUMENTED_MOUNTS, type OperationDoc } from '../../apps/api/src/openapi/index.ts';
 import { redisUrl } from '../support/services.ts';
@@ -486,7 +486,7 @@ function send(port: number, req: FuzzRequest): Promise<Answer> {
       outgoing = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8').slice(0, 300) }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8').slice(0, 20_000) }));
         res.on('error', (error) => resolve({ error: `response: ${error.message}` }));
       });
     } catch (error) {
@@ -575,7 +575,7 @@ describe('HTTP fuzz: every route, seeded hostile requests', () => {
         const status = 'status' in answer ? answer.status : 0;
         const bucket = 'status' in answer ? `${String(status)[0]}xx` : 'error';
         counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
-        const describe = () => `${name} #${index}: ${req.method} ${req.url.slice(0, 200)} headers ${JSON.stringify(req.headers).slice(0, 300)} body ${req.body ? JSON.stringify(req.body.subarray(0, 300).toString('utf8')) : '(none)'} → ${'status' in answer ? `${answer.status} ${answer.text}` : answer.error}`;
+        const describe = () => `${name} #${index}: ${req.method} ${req.url.slice(0, 200)} headers ${JSON.stringify(req.headers).slice(0, 300)} body ${req.body ? JSON.stringify(req.body.subarray(0, 300).toString('utf8')) : '(none)'} → ${'status' in answer ? `${answer.status} ${answer.text.slice(0, 300)}` : answer.error}`;
         if (!('status' in answer)) failures.push(`no answer: ${describe()}`);
         else if (status >= 500) failures.push(`5xx: ${describe()}`);
         // 304 answers a conditional GET (If-None-Match) of a page that has not changed: valid.
@@ -648,6 +648,29 @@ describe('regressions the fuzz found (each answered 500, or was queued and then 
     expect('status' in answer && answer.status).toBe(200);
     const recorded = await engine.db.selectFrom('webhook_deliveries').select('detail').where('payment_id', '=', 'nul_ipn_1').executeTakeFirstOrThrow();
     expect((recorded.detail as { order_id: string }).order_id).toBe('42/pack:small/\ufffd');
+  });
+
+  it('a purchase that would take a balance past 2^53 − 1 is refused (its job fails); the user stays readable and keeps earning (two such purchases made the balance unreadable: every later read 500, every later event failed)', async () => {
+    const port = Number(new URL(engine.url).port);
+    const buy = (key: string) => JSON.stringify({ kind: 'purchase_bonus', idempotency_key: key, user_id: 'fuzz_big', product: { type: 'credit', credit: Number.MAX_SAFE_INTEGER } });
+    const status = async (key: string) => {
+      const answer = await send(port, { method: 'GET', url: `/api/points/transactions/${key}?user_id=fuzz_big`, headers: { 'x-api-key': credentials.keys.reader }, body: null, write: false });
+      return 'status' in answer && answer.status === 200 ? (JSON.parse(answer.text) as { status: string; reason?: string; attempts?: number }) : undefined;
+    };
+    expect(fieldOf(await post('/api/points/events', buy('big:1'), { 'x-api-key': credentials.keys.producer }))[0]).toBe(202);
+    await waitUntil('big:1 applied', async () => ((await status('big:1'))?.status === 'applied' ? true : undefined));
+    expect(fieldOf(await post('/api/points/events', buy('big:2'), { 'x-api-key': credentials.keys.producer }))[0]).toBe(202);
+    const job = await waitUntil('big:2 to fail once', async () => {
+      const queue = engine.client.queue(partitionOf('fuzz_big', PARTITIONS));
+      const found = await queue.getJob(eventJobId('big:2'));
+      return found && found.attemptsMade > 0 ? found : undefined;
+    });
+    expect(job.failedReason).toMatch(/AmountOverflowError|2\^53/);
+    const balance = await send(port, { method: 'GET', url: '/api/points/balance?user_id=fuzz_big', headers: { 'x-api-key': credentials.keys.reader }, body: null, write: false });
+    expect('status' in balance && balance.status).toBe(200);
+    const earned = await engine.client.spend(pointsEventSchema.parse({ kind: 'earn', idempotency_key: 'big:3', user_id: 'fuzz_big', activity: 'text_request' }));
+    expect(earned.status).toBe('applied');
+    expect(await engine.db.selectFrom('ledger_transactions').select('idempotency_key').where('idempotency_key', '=', 'big:2').execute()).toEqual([]);
   });
 
   it('a signed TON payment whose sender text cannot be stored is still applied, the sender stored with U+FFFD', async () => {

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ASSETS, BUCKETS, type AppliedDecision, type AssetCode, type UserState } from '@pe/domain';
-import { fcParams, scenarioArb, type ProgramVariant, type Scenario } from './support/arbitraries.ts';
+import { anyEventArb, fcParams, scenarioArb, type EventDraft, type ProgramVariant, type Scenario } from './support/arbitraries.ts';
 import { appliedEvents, calendarDay, dayBefore, simulate, type EventRecord, type Simulation } from './support/simulation.ts';
 
 const RUNS = 400;
@@ -214,6 +214,32 @@ describe('any sequence of events, in any time order', () => {
       fcParams(RUNS),
     );
     expect(reversed).toBeGreaterThan(RUNS / 4);
+  });
+});
+
+describe('amounts near 2^53', () => {
+  const MAX = Number.MAX_SAFE_INTEGER;
+  const user = fc.constantFrom('u1', 'u2');
+  const huge = fc.oneof(fc.constant(MAX), fc.integer({ min: MAX - 1_000, max: MAX }), fc.integer({ min: 2 ** 52, max: MAX }));
+  const hugeEvents: fc.Arbitrary<EventDraft> = fc.oneof(
+    fc.record({ kind: fc.constant('purchase_bonus' as const), user_id: user, product: fc.record({ type: fc.constant('credit' as const), credit: huge }) }),
+    fc.record({ kind: fc.constantFrom('grant' as const, 'deduct' as const), user_id: user, asset: fc.constantFrom('points' as const, 'credit' as const, 'allowance' as const), amount: huge }),
+    fc.record({ kind: fc.constant('set_token_balance' as const), user_id: user, token_balance: fc.constantFrom('9'.repeat(40), String(2n ** 63n), String(BigInt(MAX) * 540n)) }),
+    fc.record({ kind: fc.constantFrom('spend' as const, 'hold' as const), user_id: user, cost: huge.map((amount) => ({ amount })) }),
+    fc.record({ kind: fc.constant('reverse' as const), user_id: fc.constant(null), target: fc.nat(), missing: fc.constant(false) }),
+  );
+  const scenarios = scenarioArb({ events: fc.oneof({ weight: 3, arbitrary: hugeEvents }, { weight: 2, arbitrary: anyEventArb }), maxSteps: 25 });
+
+  it('never leaves a balance or lifetime total past 2^53 − 1: such an event is refused with AmountOverflowError (its job fails), everything else applies as usual', () => {
+    let refused = 0;
+    fc.assert(
+      fc.property(scenarios, (scenario) => {
+        // simulate checks every balance and total is a safe integer after each step.
+        refused += simulate(scenario).overflows.length;
+      }),
+      fcParams(RUNS / 2),
+    );
+    expect(refused, 'overflows were attempted and refused').toBeGreaterThan(RUNS / 4);
   });
 });
 

@@ -52,7 +52,7 @@ export function availableAllowance(state: UserState, program: Program): number {
 }
 
 export interface CycleEffect {
-  /** Used amounts that count as experience at this flush. */
+  /** Used amounts that count as experience at this flush (the experience balance saturates at 2^53 − 1). */
   experience: number;
   /** Used allowance that now waits for replenishment. */
   toPending: number;
@@ -80,5 +80,8 @@ export function cycleForUser(state: UserState, program: Program): CycleEffect {
   // still above a shrunk capacity (when little is pending), leaving main + held + pending above it.
   const trimmed = Math.min(pending, Math.max(0, total - capacity));
   const replenished = Math.min(pending - trimmed, replenishStep(capacity, program.allowance));
-  return { experience, toPending: usedAllowance, replenished, trimmed };
+  // Experience saturates at 2^53 − 1: past it the balance could not be read back (every later
+  // event of the user failed), and a balance no one can spend needs no more.
+  const roomForExperience = Number.MAX_SAFE_INTEGER - balance('experience:main');
+  return { experience: Math.min(experience, roomForExperience), toPending: usedAllowance, replenished, trimmed };
 }

@@ -16,8 +16,37 @@ export interface DecideInput {
   readonly originals?: ReadonlyMap<string, OriginalTransaction>;
 }
 
+/**
+ * Amounts are exact only up to 2^53 − 1, and the ledger reads every stored balance back as a safe
+ * integer. An event that would take a user's balance or lifetime total past it (a second purchase of
+ * 2^53 − 1 credit) is not decided at all: applied, that user's balance could no longer be read (500)
+ * and every later event of theirs failed. Thrown by `decide`, this fails the event's job instead.
+ */
+export class AmountOverflowError extends RangeError {
+  constructor(
+    readonly idempotencyKey: string,
+    readonly what: string,
+  ) {
+    super(`${idempotencyKey}: ${what} would exceed 2^53 − 1; the event is refused`);
+    this.name = 'AmountOverflowError';
+  }
+}
+
 /** Decides any ledger event. Pure: same program, instant, state and event give the same decision. */
 export function decide(ctx: DecideContext, input: DecideInput, event: LedgerEvent): Decision {
+  const decision = decideByKind(ctx, input, event);
+  if (decision.status === 'applied') {
+    for (const state of decision.users) {
+      const totals = { ...state.balances, lifetimeEarned: state.lifetimeEarned, lifetimeSpent: state.lifetimeSpent, pointsConsumed: state.pointsConsumed, capEarned: state.capEarned };
+      for (const [name, value] of Object.entries(totals)) {
+        if (!Number.isSafeInteger(value)) throw new AmountOverflowError(event.idempotency_key, `${state.userId} ${name}`);
+      }
+    }
+  }
+  return decision;
+}
+
+function decideByKind(ctx: DecideContext, input: DecideInput, event: LedgerEvent): Decision {
   switch (event.kind) {
     case 'earn':
       return decideEarn(ctx, input.users, event);

@@ -2,6 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import {
+  AmountOverflowError,
   BUCKETS,
   ASSETS,
   cycleForUser,
@@ -64,6 +65,8 @@ export interface Simulation {
   holds: ReadonlyMap<string, HoldState>;
   /** Recorded transactions by idempotency key (what `reverse` can name), with their decisions. */
   recorded: ReadonlyMap<string, { event: LedgerEvent; decision: Decision; at: number }>;
+  /** Events `decide` refused to decide because an amount would pass 2^53 − 1 (their jobs fail). */
+  overflows: { step: number; event: LedgerEvent; error: AmountOverflowError }[];
 }
 
 export interface SimulateOptions {
@@ -96,6 +99,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const recorded = new Map<string, { event: LedgerEvent; decision: Decision; at: number }>();
   const originals = new Map<string, OriginalTransaction>();
   const trace: TraceRecord[] = [];
+  const overflows: Simulation['overflows'] = [];
   let now = scenario.start;
 
   scenario.steps.forEach((step: Step, index) => {
@@ -128,8 +132,16 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
 
     const input = { users: states, holds: namedHolds, originals: named };
     const ctx = { program, now };
-    const decision = decide(ctx, input, event);
     const label = `step ${index} ${JSON.stringify(event)}`;
+    let decision: Decision;
+    try {
+      decision = decide(ctx, input, event);
+    } catch (error) {
+      // The ledger applies nothing and the job fails; it is not recorded, so a retry decides again.
+      if (!(error instanceof AmountOverflowError)) throw error;
+      overflows.push({ step: index, event, error });
+      return;
+    }
     checkDecision(decision, states, label);
     // Inputs are deep-frozen when they enter the world, so a rule that mutated one would throw.
     if (!isDeepStrictEqual(decide(ctx, input, event), decision)) expect.fail(`${label}: decide is not deterministic`);
@@ -155,7 +167,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     }
     checkWorld(users, holds, program, `after ${label}`);
   });
-  return { program, trace, users, holds, recorded };
+  return { program, trace, users, holds, recorded, overflows };
 }
 
 interface ResolveContext {
@@ -284,6 +296,9 @@ function checkWorld(users: ReadonlyMap<string, UserState>, holds: ReadonlyMap<st
       if ((state.balances[`${asset}:held`] ?? 0) !== open) {
         expect.fail(`${where}: ${state.userId} ${asset}:held = ${state.balances[`${asset}:held`] ?? 0} but its open holds hold ${open}`);
       }
+    }
+    for (const [name, value] of Object.entries({ lifetimeEarned: state.lifetimeEarned, lifetimeSpent: state.lifetimeSpent, pointsConsumed: state.pointsConsumed, capEarned: state.capEarned })) {
+      if (!Number.isSafeInteger(value) || value < 0) expect.fail(`${where}: ${state.userId} ${name} = ${value}`);
     }
     if (state.level !== levelFor(state.lifetimeEarned, program.levels).level) {
       expect.fail(`${where}: ${state.userId} is level ${state.level} with lifetime earnings ${state.lifetimeEarned}`);
