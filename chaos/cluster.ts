@@ -115,7 +115,12 @@ export class Cluster {
 
   /** SIGKILL a worker process (the node process running the entry point, then its tsx wrapper); it is replaced at once. */
   killWorker(slot: number): boolean {
-    const managed = this.processes.get(`worker:${slot}`);
+    return this.kill('worker', slot);
+  }
+
+  /** SIGKILL any engine process (the node process running the entry point, then its tsx wrapper); it is replaced at once. */
+  kill(role: Role, slot = 0): boolean {
+    const managed = this.processes.get(`${role}:${slot}`);
     const pid = managed?.child.child.pid;
     if (!managed || pid === undefined || managed.child.child.exitCode !== null) return false;
     managed.expected = true;
@@ -165,10 +170,12 @@ export class Cluster {
     const child = startChild(ENTRY[role], { ...this.env, CHAOS_ROLE: `${role}:${slot}` });
     if (this.logDir) {
       const file = createWriteStream(join(this.logDir, `${role}-${slot}.log`), { flags: 'a' });
+      file.on('error', () => undefined);
       file.write(`--- ${new Date().toISOString()} start pid ${child.child.pid}\n`);
-      child.child.stdout?.pipe(file, { end: false });
-      child.child.stderr?.pipe(file, { end: false });
-      child.child.once('exit', (code, signal) => file.end(`--- ${new Date().toISOString()} exit ${code ?? signal}\n`));
+      child.child.stdout?.on('data', (chunk: Buffer) => file.write(chunk));
+      child.child.stderr?.on('data', (chunk: Buffer) => file.write(chunk));
+      // 'close' comes after the last output (unlike 'exit').
+      child.child.once('close', (code, signal) => file.end(`--- ${new Date().toISOString()} exit ${code ?? signal}\n`));
     }
     const managed: Managed = { role, slot, child, startedAt: Date.now(), expected: false, readyAt: null, stopped: false };
     this.processes.set(`${role}:${slot}`, managed);

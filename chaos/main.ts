@@ -123,6 +123,15 @@ const cleanup = () => {
   for (const pid of cluster.pids()) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
 };
 process.once('exit', cleanup);
+// A harness bug must not leave the engine running or the database behind.
+process.once('uncaughtException', (error) => {
+  log(`harness error: ${error.stack ?? error.message}`);
+  cleanup();
+  void allowConnections(adminUrl, databaseName)
+    .then(() => env.close(values.keep === true))
+    .catch(() => undefined)
+    .finally(() => process.exit(2));
+});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   // Interrupted: kill the engine, reopen and drop the database (unless --keep), clear the prefix.
   process.once(signal, () => {
@@ -144,6 +153,8 @@ const producers = new Producers({ redisUrl, prefix: env.prefix, partitions: PART
 
 const faults = {
   workerKills: 0,
+  /** The API and the scheduler are SIGKILLed once each too (at 50% and 55% of the load). */
+  otherKills: [] as string[],
   redis: null as (CutResult & { atProgress: number }) | null,
   postgres: null as (CutResult & { atProgress: number }) | null,
   outageWindows: [] as [number, number][],
@@ -168,10 +179,21 @@ try {
   let dispatched = 0;
   let throttled = false;
   let loadDone = false;
-  const inFlight = new Set<Promise<unknown>>();
+  // Sends in flight (each retries until acknowledged). A counter and waiters rather than
+  // Promise.race over the set: racing long-pending promises again and again piles reactions on them.
+  let inFlight = 0;
+  const waiters: (() => void)[] = [];
   const track = (promise: Promise<unknown>) => {
-    const tracked = promise.catch((error: unknown) => log(`send failed: ${String(error)}`)).finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
+    inFlight++;
+    void promise
+      .catch((error: unknown) => log(`send failed: ${String(error)}`))
+      .finally(() => {
+        inFlight--;
+        for (const wake of waiters.splice(0)) wake();
+      });
+  };
+  const inFlightAtMost = async (limit: number) => {
+    while (inFlight > limit) await new Promise<void>((resolve) => waiters.push(resolve));
   };
   // Jobs not yet taken (the producer slows down above maxBacklogJobs); with `active`: not yet finished.
   const backlog = async (states: ('waiting' | 'active' | 'delayed' | 'prioritized' | 'waiting-children')[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']) => {
@@ -281,7 +303,8 @@ try {
     const now = performance.now();
     if (!throttled) virtualMs += now - last;
     last = now;
-    const due = Math.min(workload.events.length, Math.floor((virtualMs / 1000) * SIZE.rate));
+    // At most a fifth of a second's worth at once: a late tick must not turn into a burst.
+    const due = Math.min(workload.events.length, Math.floor((virtualMs / 1000) * SIZE.rate), dispatched + Math.max(50, Math.round(SIZE.rate / 5)));
     if (due > dispatched) {
       dispatch(dispatched, due);
       dispatched = due;
@@ -313,14 +336,20 @@ try {
         }),
       );
     }
-    while (inFlight.size > 400) await Promise.race(inFlight);
+    for (const [role, at] of [['api', 0.5], ['scheduler', 0.55]] as const) {
+      if (progress() >= at && !faults.otherKills.includes(role) && cluster.kill(role)) {
+        faults.otherKills.push(role);
+        log(`SIGKILL ${role}`);
+      }
+    }
+    await inFlightAtMost(400);
     if (cluster.failure) throw new Error(cluster.failure);
     await sleep(20);
   }
   dispatchLate(Infinity);
   dispatchHostile(Infinity);
   dispatchConflicts(Infinity);
-  while (inFlight.size > 0) await Promise.race(inFlight);
+  await inFlightAtMost(0);
   await Promise.all(outages);
   if (faults.workerKills === 0) {
     const victim = cluster.liveWorkers()[0];
@@ -396,7 +425,7 @@ const inOutage = (at: number) => faults.outageWindows.some(([from, to]) => at >=
 const crashes = cluster.unexpected.filter((exit) => !inOutage(exit.at));
 for (const crash of crashes) violations.push({ check: 'no engine process dies on its own (outside outages)', key: null, detail: `${crash.role} ${crash.slot} exited ${crash.code ?? crash.signal}: ${crash.output.slice(-600)}` });
 for (const stop of stops) if (!stop.graceful) violations.push({ check: 'graceful shutdown at the end', key: null, detail: `${stop.role} ${stop.slot} exited ${stop.code}; output: ${stop.output ?? ''}` });
-if (faults.redis === null || faults.postgres === null || faults.workerKills === 0 || verification.system.cycles === 0 || verification.system.days < 2) {
+if (faults.redis === null || faults.postgres === null || faults.workerKills === 0 || faults.otherKills.length < 2 || verification.system.cycles === 0 || verification.system.days < 2) {
   violations.push({ check: 'every fault injected at least once', key: null, detail: JSON.stringify({ redis: faults.redis !== null, postgres: faults.postgres !== null, workerKills: faults.workerKills, cycles: verification.system.cycles, days: verification.system.days }) });
 }
 timings.totalSeconds = (Date.now() - t0) / 1000;
@@ -435,6 +464,7 @@ const report = {
   failedSets,
   faults: {
     workerKills: faults.workerKills,
+    otherKills: faults.otherKills,
     processStarts: cluster.starts,
     unexpectedExits: cluster.unexpected.map(({ output: _output, ...rest }) => ({ ...rest, duringOutage: inOutage(rest.at) })),
     redis: faults.redis,

@@ -79,17 +79,23 @@ export class Producers {
    * again, so only the ledger can tell it is a repeat; if it still exists, the second send is
    * deduplicated by BullMQ's job id.
    */
-  async removeAndResend(event: PointsEvent): Promise<void> {
+  async removeAndResend(event: PointsEvent, waitMs = 120_000): Promise<void> {
     const queue = this.a.queue(partitionOf(event.user_id, this.options.partitions));
-    await this.retrying([event], async () => {
-      const job = await queue.getJob(eventJobId(event.idempotency_key));
-      if (job && (await job.isCompleted())) {
-        await job.remove();
-        this.stats.removedThenResent++;
-      } else {
-        this.stats.resentWhileJobExisted++;
-      }
-    });
+    const deadline = Date.now() + waitMs;
+    let removed = false;
+    // Wait (bounded) for the first job to complete: while it waits or runs it cannot be removed.
+    while (!removed && Date.now() < deadline) {
+      await this.retrying([], async () => {
+        const job = await queue.getJob(eventJobId(event.idempotency_key));
+        if (job && (await job.isCompleted())) {
+          await job.remove();
+          removed = true;
+        }
+      });
+      if (!removed) await sleep(2_000 + Math.random() * 2_000);
+    }
+    if (removed) this.stats.removedThenResent++;
+    else this.stats.resentWhileJobExisted++;
     await this.deliver('client-single', [event]);
   }
 

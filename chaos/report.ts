@@ -19,6 +19,7 @@ export interface TableInput {
   failedSets: { invalid: number; conflict: number; other: string[]; maintenanceFailed: number; botEventJobs: number };
   faults: {
     workerKills: number;
+    otherKills: string[];
     processStarts: number;
     unexpectedExits: { role: string; duringOutage: boolean }[];
     redis: { seconds: number; killed: number; atProgress: number } | null;
@@ -51,7 +52,7 @@ export function renderTable(r: TableInput): string {
   const row = (what: string, value: string) => rows.push([what, value]);
   const applied = Object.entries(r.outcomes.byReason).filter(([k]) => k.startsWith('applied'));
   const rejected = Object.entries(r.outcomes.byReason).filter(([k]) => k.startsWith('rejected'));
-  const strip = (entries: [string, number][]) => Object.fromEntries(entries.map(([k, v]) => [k.replace(/^(applied|rejected): /, ''), v]));
+  const strip = (entries: [string, number][]) => Object.fromEntries(entries.map(([k, v]) => [k.replace(/^(applied|rejected): /, '').replace(/^—$/, 'in full'), v]));
   const exits = r.faults.unexpectedExits;
 
   row('seed / workload digest', `${r.seed} / ${r.digest}${r.smoke ? ' (smoke)' : ''}`);
@@ -69,6 +70,7 @@ export function renderTable(r: TableInput): string {
   row('hostile HTTP requests → 4xx', `${n(r.sent.hostile.http)} sent → ${list(r.sent.hostile.byStatus)}`);
   row('same key, different payload → refused', `${n(r.sent.conflicts)} sent → ${n(r.failedSets.conflict)} failed "idempotency conflict", first outcome kept`);
   row('faults: workers SIGKILLed (and replaced)', `${n(r.faults.workerKills)} (${n(r.faults.processStarts)} process starts in all)`);
+  row('faults: API and scheduler SIGKILLed once each (and replaced)', r.faults.otherKills.length > 0 ? r.faults.otherKills.join(', ') : 'none');
   row(
     'faults: Redis outage (engine connections cut)',
     r.faults.redis ? `1 × ${r.faults.redis.seconds.toFixed(1)} s at ${Math.round(r.faults.redis.atProgress * 100)}% of the load, ${n(r.faults.redis.killed)} connections killed` : 'none',

@@ -162,7 +162,7 @@ export function planWorkload(seed: number, size: WorkloadSize): Workload {
     // To remove "the first job", the first delivery must be a job of its own.
     if (dup === 'after-remove') channel = 'client-single';
     const dupChannel: Channel = dup === 'after-remove' ? 'client-single' : pick(['client-batch', 'client-single', 'http-single', 'http-batch'] as const);
-    const dupAt = dup === 'late' ? i + int(20, 3000) : dup === 'after-remove' ? i + int(500, 4000) : i;
+    const dupAt = dup === 'late' ? i + int(20, 3000) : dup === 'after-remove' ? i + int(2000, 8000) : i;
     events.push({ index: i, event, channel, dup, dupAt, dupChannel });
   }
 
