@@ -669,6 +669,9 @@ describe('regressions the fuzz found (each answered 500, or was queued and then 
       return found && found.attemptsMade > 0 ? found : undefined;
     });
     expect(job.failedReason).toMatch(/AmountOverflowError|2\^53/);
+    // It can never succeed, so it fails once as unrecoverable instead of being retried.
+    expect(await waitUntil('big:2 failed for good', async () => ((await job.getState()) === 'failed' ? true : undefined))).toBe(true);
+    expect((await engine.client.queue(partitionOf('fuzz_big', PARTITIONS)).getJob(eventJobId('big:2')))?.attemptsMade).toBe(1);
     const balance = await send(port, { method: 'GET', url: '/api/points/balance?user_id=fuzz_big', headers: { 'x-api-key': credentials.keys.reader }, body: null, write: false });
     expect('status' in balance && balance.status).toBe(200);
     const earned = await engine.client.spend(pointsEventSchema.parse({ kind: 'earn', idempotency_key: 'big:3', user_id: 'fuzz_big', activity: 'text_request' }));
