@@ -28,6 +28,8 @@ interface Managed {
 export interface UnexpectedExit {
   role: Role;
   slot: number;
+  /** It had finished booting (a running process, not one that could not start). */
+  wasRunning: boolean;
   code: number | null;
   signal: string | null;
   at: number;
@@ -178,6 +180,12 @@ export class Cluster {
       child.child.once('close', (code, signal) => file.end(`--- ${new Date().toISOString()} exit ${code ?? signal}\n`));
     }
     const managed: Managed = { role, slot, child, startedAt: Date.now(), expected: false, readyAt: null, stopped: false };
+    // boot() logs this warning as its last step under a compressed clock: the process is running.
+    const onOutput = (chunk: Buffer) => {
+      if (managed.readyAt === null && chunk.toString().includes('compressed clock')) managed.readyAt = Date.now();
+    };
+    child.child.stdout?.on('data', onOutput);
+    child.child.stderr?.on('data', onOutput);
     this.processes.set(`${role}:${slot}`, managed);
     this.starts++;
     child.child.once('exit', (code, signal) => {
@@ -186,8 +194,8 @@ export class Cluster {
         this.spawn(role, slot);
         return;
       }
-      this.unexpected.push({ role, slot, code, signal, at: Date.now(), output: child.output().slice(-4000) });
-      this.log(`${role} ${slot} exited on its own (code ${code}, signal ${signal}); restarting`);
+      this.unexpected.push({ role, slot, wasRunning: managed.readyAt !== null, code, signal, at: Date.now(), output: child.output().slice(-4000) });
+      this.log(`${role} ${slot} exited on its own (code ${code}, signal ${signal}, ${managed.readyAt === null ? 'while booting' : 'while running'}); restarting`);
       if (++this.restarts > this.maxRestarts) {
         this.failure = `more than ${this.maxRestarts} unexpected exits: a crash loop`;
         return;

@@ -110,11 +110,18 @@ export async function cutPostgres(adminUrl: string, database: string, ms: number
   const client = new pg.Client({ connectionString: adminUrl, application_name: 'chaos-control' });
   await client.connect();
   const ident = pg.escapeIdentifier(database);
-  const started = Date.now();
+  let started = Date.now();
   let killed = 0;
   let rounds = 0;
   let slowest = 0;
   try {
+    // Start while the engine is connected (not while every process is restarting), waiting at most 15 s.
+    for (let waited = 0; waited < 15_000; waited += 250) {
+      const found = await client.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'points-engine-%' LIMIT 1`, [database]);
+      if (found.rowCount) break;
+      await sleep(250);
+    }
+    started = Date.now();
     await client.query(`ALTER DATABASE ${ident} ALLOW_CONNECTIONS false`);
     slowest = Date.now() - started;
     while (Date.now() - started < ms) {

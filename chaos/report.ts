@@ -21,7 +21,7 @@ export interface TableInput {
     workerKills: number;
     otherKills: string[];
     processStarts: number;
-    unexpectedExits: { role: string; duringOutage: boolean }[];
+    unexpectedExits: { role: string; duringOutage: boolean; wasRunning: boolean }[];
     redis: { seconds: number; killed: number; atProgress: number } | null;
     postgres: { seconds: number; killed: number; atProgress: number } | null;
     cycles: number;
@@ -79,9 +79,12 @@ export function renderTable(r: TableInput): string {
     'faults: PostgreSQL outage (database closed, backends terminated)',
     r.faults.postgres ? `1 × ${r.faults.postgres.seconds.toFixed(1)} s at ${Math.round(r.faults.postgres.atProgress * 100)}% of the load, ${n(r.faults.postgres.killed)} backends terminated` : 'none',
   );
+  const booting = exits.filter((e) => !e.wasRunning && e.duringOutage);
   row(
     'process exits not caused by a SIGKILL',
-    exits.length === 0 ? '0' : `${exits.length} (${exits.filter((e) => e.duringOutage).length} during an outage: ${list(Object.fromEntries(countRoles(exits)))})`,
+    exits.length === 0
+      ? '0'
+      : `${exits.length}: ${booting.length} could not boot during an outage (restarted), ${exits.length - booting.length} running process(es) died (${list(Object.fromEntries(countRoles(exits.filter((e) => !booting.includes(e)))))})`,
   );
   row(
     `scheduled work (clock ${r.clock.rate}×, program days ${r.clock.start_day} → ${r.clock.end_day})`,

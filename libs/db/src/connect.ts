@@ -27,6 +27,15 @@ export function connectDatabase(url: string, options: { max?: number; applicatio
   });
   // A dropped connection emits here; without a listener it would crash the process.
   pool.on('error', () => undefined);
+  // The pool only listens on idle clients. A client checked out but between queries (a ledger
+  // writer holding the apply lock, the outbox relay's transaction while it publishes to Redis)
+  // emits 'error' itself when its backend goes away (PostgreSQL restarted, pg_terminate_backend),
+  // which crashed the whole process: every worker exited at once in `npm run chaos`. The error
+  // still reaches its user: the next query on that client fails, and the pool drops the broken
+  // client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool, close: () => db.destroy() };
 }
