@@ -84,7 +84,8 @@ export function renderTable(r: TableInput): string {
     'process exits not caused by a SIGKILL',
     exits.length === 0
       ? '0'
-      : `${exits.length}: ${booting.length} could not boot during an outage (restarted), ${exits.length - booting.length} running process(es) died (${list(Object.fromEntries(countRoles(exits.filter((e) => !booting.includes(e)))))})`,
+      : `${exits.length}: ${booting.length} could not boot during an outage (restarted), ${exits.length - booting.length} running process(es) died` +
+        (exits.length > booting.length ? ` (${list(Object.fromEntries(countRoles(exits.filter((e) => !booting.includes(e)))))})` : ''),
   );
   row(
     `scheduled work (clock ${r.clock.rate}×, program days ${r.clock.start_day} → ${r.clock.end_day})`,
