@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { AssetCode, Bucket, HoldState, OriginalTransaction, Posting, SystemAccount } from '@pe/domain';
 import { toSafeInteger } from '@pe/domain';
 import type { Db, Executor, HoldRow, Tx, UserRow } from '@pe/db';
@@ -98,7 +97,6 @@ export async function findLapsedHolds(executor: Executor, now: Date, limit: numb
     .execute();
 }
 
-export const nowSql = sql<Date>`now()`;
 
 /** The transactions that `reverse` events name, with their postings and any reversal already applied. */
 export async function loadOriginals(tx: Tx, keys: readonly string[]): Promise<OriginalTransaction[]> {

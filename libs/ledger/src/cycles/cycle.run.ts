@@ -1,4 +1,4 @@
-import { cycleForUser, cycleIndex, systemAccount, transfer, userAccount, type Posting, type Program } from '@pe/domain';
+import { cycleForUser, cycleIndex, systemAccount, transfer, userAccount, type Posting } from '@pe/domain';
 import { sql } from 'kysely';
 import type { Db } from '@pe/db';
 import type { LedgerContext } from '../apply-batch.ts';
@@ -97,4 +97,3 @@ async function lastFinishedPeriod(db: Db): Promise<number | null> {
   return row?.period === null || row?.period === undefined ? null : Number(row.period);
 }
 
-export type { Program };

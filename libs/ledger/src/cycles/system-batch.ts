@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { toSafeInteger, type BalanceKey, type Posting, type Program, type UserState } from '@pe/domain';
+import type { BalanceKey, Posting, Program, UserState } from '@pe/domain';
 import type { Tx } from '@pe/db';
 import { writeBatch, type BatchWrites, type EntryWrite } from '../batch.writer.ts';
 import { loadUserAccounts, lockUsers, type SystemAccountIds } from '../state.repository.ts';
@@ -125,4 +125,3 @@ export async function advanceRun(tx: Tx, kind: string, period: string, cursor: s
     WHERE kind = ${kind} AND period = ${period}`.execute(tx);
 }
 
-export const safe = toSafeInteger;
