@@ -2,6 +2,7 @@ import { createApiKey } from '@pe/auth';
 import { startChild, type BenchEnv } from '../support/bench-env.ts';
 import { percentile, round, sleep } from '../support/stats.ts';
 import { rng } from '../support/events.ts';
+import { httpGetter } from '../support/http-get.ts';
 
 /**
  * GET /api/points/balance over HTTP against the real API process, open loop at `rate` requests/s
@@ -25,12 +26,12 @@ export async function balanceReads(env: BenchEnv, rate: number, seconds: number,
     const latencies: number[] = [];
     let errors = 0;
     const inFlight: Promise<void>[] = [];
+    const http = httpGetter(base, { 'x-api-key': key }, 256);
     const get = async () => {
       const t0 = performance.now();
       try {
-        const response = await fetch(`${base}/api/points/balance?user_id=u${Math.floor(random() * users)}`, { headers: { 'x-api-key': key } });
-        await response.arrayBuffer();
-        if (!response.ok) errors++;
+        const status = await http.get(`/api/points/balance?user_id=u${Math.floor(random() * users)}`);
+        if (status !== 200) errors++;
       } catch {
         errors++;
       }
@@ -47,6 +48,7 @@ export async function balanceReads(env: BenchEnv, rate: number, seconds: number,
       await sleep(1);
     }
     await Promise.all(inFlight);
+    http.close();
     latencies.sort((a, b) => a - b);
     return { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2), errors, sent };
   } finally {

@@ -83,7 +83,8 @@ export interface Child {
 /** Starts a real entry point (or a bench worker script) as a child process. */
 export function startChild(entry: string, env: Record<string, string>): Child {
   const profile = process.env['BENCH_CPU_PROF_DIR'];
-  const profiled = profile !== undefined && entry.startsWith('apps/worker');
+  // BENCH_CPU_PROF_ENTRY picks which child is profiled (the worker unless told otherwise).
+  const profiled = profile !== undefined && entry.startsWith(process.env['BENCH_CPU_PROF_ENTRY'] ?? 'apps/worker');
   const [command, args] = profiled ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--import', 'tsx', entry]] : [TSX, [entry]];
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

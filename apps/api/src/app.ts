@@ -25,6 +25,8 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Every answer is fresh ledger state: hashing each body for an ETag cost CPU on the hottest route.
+  app.set('etag', false);
   app.use(requestLog(deps.logger));
   app.use(refuseNulInUrl());
   // Before the JSON parser: webhooks verify signatures over the raw bytes.

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { FixedWindowRateLimiter, validateInitData, type RateLimitDecision } from '@pe/auth';
+import { FixedWindowRateLimiter, LocalFirstRateLimiter, validateInitData, type RateLimitDecision } from '@pe/auth';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { presentedInitData, presentedKey } from './auth.ts';
@@ -12,14 +12,17 @@ type RateLimitDeps = Pick<ApiDeps, 'redis' | 'verifier' | 'logger' | 'now'> & {
 // by presenting its id with a wrong secret.
 
 /**
- * Per-caller request limits in a one-minute fixed window shared through Redis: an API key by its
+ * Per-caller request limits in a one-minute fixed window shared through Redis (counted in-process
+ * far from the limit, in Redis near it: LocalFirstRateLimiter): an API key by its
  * id (API_RATE_LIMIT_PER_MINUTE), a Mini App user by their Telegram id
  * (TELEGRAM_USER_RATE_LIMIT_PER_MINUTE). Over the limit: 429 with Retry-After. A request without
  * a valid credential passes through to be refused by the auth middleware. If Redis cannot count,
  * the request is let through (and logged): the limit protects the engine, it must not take it down.
  */
 export function rateLimit(deps: RateLimitDeps): RequestHandler {
-  const limiter = new FixedWindowRateLimiter(deps.redis, `${deps.config.QUEUE_PREFIX}:ratelimit`);
+  const limiter = new LocalFirstRateLimiter(new FixedWindowRateLimiter(deps.redis, `${deps.config.QUEUE_PREFIX}:ratelimit`), {
+    onSyncError: (error) => deps.logger.warn({ err: error }, 'rate limit counts not added in Redis; retried at the next sync'),
+  });
   const now = deps.now ?? Date.now;
 
   async function subject(req: Request): Promise<{ id: string; limit: number } | null> {

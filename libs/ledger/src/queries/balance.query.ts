@@ -11,7 +11,8 @@ import {
   type BalanceKey,
   type Program,
 } from '@pe/domain';
-import type { Executor } from '@pe/db';
+import { sql } from 'kysely';
+import type { Executor, UserRow } from '@pe/db';
 import type { Lang } from '@pe/i18n';
 import { toUserState } from '../user-state.mapper.ts';
 
@@ -19,20 +20,11 @@ export type { Lang };
 
 /** A user's whole balance picture; an unknown user gets the empty picture, not an error. */
 export async function getBalance(db: Executor, userId: string, program: Program, now: number, lang: Lang = 'en') {
-  const [row, accounts, holds] = await Promise.all([
-    db.selectFrom('users').selectAll().where('user_id', '=', userId).executeTakeFirst(),
-    db.selectFrom('accounts').select(['asset', 'bucket', 'balance']).where('user_id', '=', userId).execute(),
-    db
-      .selectFrom('holds')
-      .select((eb) => [eb.fn.countAll<string>().as('count')])
-      .where('user_id', '=', userId)
-      .where('status', '=', 'open')
-      .executeTakeFirst(),
-  ]);
+  const found = await readUserPicture(db, userId);
   const balances: Partial<Record<BalanceKey, number>> = {};
-  for (const account of accounts) balances[`${account.asset}:${account.bucket}` as BalanceKey] = toSafeInteger(account.balance ?? '0');
-  const state = row
-    ? toUserState(row, balances, program)
+  for (const [asset, bucket, balance] of found.accounts) balances[`${asset}:${bucket}` as BalanceKey] = toSafeInteger(balance ?? '0');
+  const state = found.user
+    ? toUserState(found.user, balances, program)
     : toUserState(
         {
           user_id: userId, tier: null, tier_ends_at: null, token_balance: '0', allowance_capacity: null, level: 1,
@@ -79,8 +71,26 @@ export async function getBalance(db: Executor, userId: string, program: Program,
     },
     credit: { available: b('credit:main'), held: b('credit:held'), used_this_cycle: b('credit:used') },
     experience: b('experience:main'),
-    open_holds: Number(holds?.count ?? 0),
+    open_holds: Number(found.openHolds),
   };
 }
 
 export type BalanceView = Awaited<ReturnType<typeof getBalance>>;
+
+type PictureRow = UserRow & { pe_accounts: [string, string, string | null][]; pe_open_holds: string; pe_found: boolean };
+
+/**
+ * The user row, their balances and their open holds in one statement: a balance read is one
+ * round trip (three parallel queries took three pool clients and three times the driver work).
+ */
+async function readUserPicture(db: Executor, userId: string): Promise<{ user: UserRow | null; accounts: [string, string, string | null][]; openHolds: string }> {
+  const result = await sql<PictureRow>`
+    SELECT u.*, u.user_id IS NOT NULL AS pe_found,
+      (SELECT coalesce(json_agg(json_build_array(a.asset, a.bucket, a.balance::text)), '[]'::json) FROM accounts a WHERE a.user_id = q.id) AS pe_accounts,
+      (SELECT count(*) FROM holds h WHERE h.user_id = q.id AND h.status = 'open')::text AS pe_open_holds
+    FROM (SELECT ${userId}::text AS id) q LEFT JOIN users u ON u.user_id = q.id`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new Error('the balance statement returned no row');
+  const { pe_accounts: accounts, pe_open_holds: openHolds, pe_found: found, ...user } = row;
+  return { user: found ? user : null, accounts, openHolds };
+}

@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { createApiKey } from '@pe/auth';
+import { applyBatch } from '@pe/ledger';
+import { openBenchEnv, startChild } from '../support/bench-env.ts';
+import { percentile, round, sleep } from '../support/stats.ts';
+import { httpGetter } from '../support/http-get.ts';
+
+// A quick look at the balance read path alone: sequential latency, then closed-loop throughput at
+// a few concurrencies, against the real API process. For A/B checks; `npm run bench` measures.
+const { values } = parseArgs({ options: { requests: { type: 'string', default: '3000' }, path: { type: 'string', default: '/api/points/balance' }, rate: { type: 'string' }, seconds: { type: 'string', default: '10' } } });
+const env = await openBenchEnv({ postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres', redisUrl: 'redis://127.0.0.1:6379', label: 'probe' });
+const port = 3900 + Math.floor(Math.random() * 500);
+const api = startChild('apps/api/src/main.ts', { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, QUEUE_PREFIX: env.prefix, PORT: String(port), HOST: '127.0.0.1', PG_POOL_MAX: '8' });
+try {
+  for (let i = 0; i < 5000; i += 1000) {
+    await applyBatch(env.ledger, Array.from({ length: 1000 }, (_, j) => ({ kind: 'earn' as const, idempotency_key: `seed:${i + j}`, user_id: `u${i + j}`, activity: 'daily_login' })));
+  }
+  const { key } = await createApiKey(env.database.db, 'probe', ['reader']);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(`${base}/healthz`).then((r) => r.ok, () => false)); i++) {
+    if (i > 300) throw new Error(api.output());
+    await sleep(100);
+  }
+  const http = httpGetter(base, { 'x-api-key': key });
+  const get = async (): Promise<number> => {
+    const t0 = performance.now();
+    const status = await http.get(`${values.path}?user_id=u${Math.floor(Math.random() * 5000)}`);
+    if (status !== 200 && !values.path.startsWith("/nope")) throw new Error(`status ${status}`);
+    return performance.now() - t0;
+  };
+  const n = Number(values.requests);
+  if (values.rate) {
+    const rate = Number(values.rate);
+    const record: [number, number][] = [];
+    const started = performance.now();
+    let sent = 0;
+    const inFlight: Promise<void>[] = [];
+    while (performance.now() - started < Number(values.seconds) * 1000) {
+      const due = Math.floor(((performance.now() - started) / 1000) * rate);
+      for (; sent < due; sent++) {
+        const at = performance.now() - started;
+        inFlight.push(get().then((ms) => void record.push([at, ms])));
+      }
+      await sleep(1);
+    }
+    await Promise.all(inFlight);
+    const bySecond = new Map<number, number[]>();
+    for (const [at, ms] of record) bySecond.set(Math.floor(at / 1000), [...(bySecond.get(Math.floor(at / 1000)) ?? []), ms]);
+    for (const [second, list] of bySecond) {
+      list.sort((a, b) => a - b);
+      process.stdout.write(`second ${second}: n ${list.length} p50 ${round(percentile(list, 50), 2)} p99 ${round(percentile(list, 99), 2)} max ${round(list.at(-1) ?? 0, 1)}\n`);
+    }
+    const all = record.map(([, ms]) => ms).sort((a, b) => a - b);
+    process.stdout.write(`open loop ${rate}/s: p50 ${round(percentile(all, 50), 2)} p99 ${round(percentile(all, 99), 2)}\n`);
+    if (process.env['PROBE_SHOW_API']) process.stdout.write(api.output());
+  } else {
+  for (const concurrency of [1, 4, 16, 64]) {
+    const latencies: number[] = [];
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next++ < n) latencies.push(await get());
+    }));
+    const seconds = (performance.now() - t0) / 1000;
+    latencies.sort((a, b) => a - b);
+    process.stdout.write(`concurrency ${concurrency}: ${Math.round(n / seconds)} req/s, p50 ${round(percentile(latencies, 50), 2)} ms, p99 ${round(percentile(latencies, 99), 2)} ms\n`);
+  }
+  }
+} finally {
+  await api.stop();
+  await env.close();
+}
