@@ -38,6 +38,8 @@ export const envSchema = z.object({
    * faster than real time from CLOCK_ORIGIN_MS (real epoch ms, the same for every process), so
    * cycles and day boundaries fire within minutes. Leave unset in production.
    */
+  /** How many user ranges one cycle period processes side by side (each on its own connection). */
+  CYCLE_STREAMS: int(1, 32).default(2),
   CLOCK_RATE: z.coerce.number().positive().max(100_000).default(1),
   CLOCK_ORIGIN_MS: z.coerce.number().int().nonnegative().optional(),
   /** Path to a program file (JSON); the built-in default program is used when unset. */

@@ -131,6 +131,8 @@ export interface CycleRunsTable {
   kind: string;
   period: string;
   cursor: string | null;
+  /** A stream's range: users up to this id (inclusive); null: unbounded. */
+  until: ColumnType<string | null, string | null | undefined, string | null>;
   users: Int8Default;
   started_at: Timestamp;
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;

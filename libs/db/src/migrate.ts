@@ -4,6 +4,7 @@ import * as ledger from './migrations/0001-ledger.ts';
 import * as outboxDelivery from './migrations/0002-outbox-delivery.ts';
 import * as webhooks from './migrations/0003-webhooks.ts';
 import * as writePath from './migrations/0004-write-path.ts';
+import * as cycleShards from './migrations/0005-cycle-shards.ts';
 
 /** The migrations in order; a new one is appended, an old one never edited. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-outbox-delivery': outboxDelivery,
   '0003-webhooks': webhooks,
   '0004-write-path': writePath,
+  '0005-cycle-shards': cycleShards,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

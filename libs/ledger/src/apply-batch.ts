@@ -30,6 +30,8 @@ export interface LedgerContext {
   retry?: RetryOptions;
   /** The clock; tests and the compressed-clock harness pass their own. */
   now?: () => number;
+  /** How many user ranges a cycle period processes side by side (CYCLE_STREAMS). */
+  cycleStreams?: number;
 }
 
 interface Fresh {

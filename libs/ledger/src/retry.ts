@@ -30,6 +30,14 @@ export interface RetryOptions {
    * locks and abort each other; taking turns keeps every commit and lets waiting batches grow.
    */
   applyLock?: boolean;
+  /**
+   * Hold the apply lock in shared mode: writers that lock every row they touch and work on
+   * disjoint users (the cycle's streams) run side by side, while every exclusive writer still
+   * waits for them and they for it.
+   */
+  sharedApplyLock?: boolean;
+  /** The isolation level; SERIALIZABLE unless a writer guards itself with row locks (the cycle). */
+  isolation?: 'serializable' | 'read committed';
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -37,17 +45,18 @@ export interface RetryOptions {
 }
 
 /**
- * Runs `work` in a SERIALIZABLE transaction, retrying serialization failures and deadlocks with
+ * Runs `work` in a SERIALIZABLE transaction (or the level `options.isolation` names), retrying serialization failures and deadlocks with
  * full-jitter exponential backoff. Any other error is thrown at once.
  */
 export async function inSerializableTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   if (options.applyLock) {
+    const mode = options.sharedApplyLock ? '_shared' : '';
     return db.connection().execute(async (connection) => {
-      await sql`SELECT pg_advisory_lock(${APPLY_LOCK_KEY}::int8)`.execute(connection);
+      await sql`SELECT ${sql.raw(`pg_advisory_lock${mode}`)}(${APPLY_LOCK_KEY}::int8)`.execute(connection);
       try {
         return await retrying(connection, work, options);
       } finally {
-        await sql`SELECT pg_advisory_unlock(${APPLY_LOCK_KEY}::int8)`.execute(connection);
+        await sql`SELECT ${sql.raw(`pg_advisory_unlock${mode}`)}(${APPLY_LOCK_KEY}::int8)`.execute(connection);
       }
     });
   }
@@ -63,7 +72,7 @@ async function retrying<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryO
   const cap = options.maxDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().setIsolationLevel('serializable').execute(work);
+      return await db.transaction().setIsolationLevel(options.isolation ?? 'serializable').execute(work);
     } catch (error) {
       if (!isRetryable(error) || attempt >= maxAttempts) throw error;
       options.onRetry?.(attempt, error);

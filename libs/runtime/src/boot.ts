@@ -47,7 +47,7 @@ export async function boot(name: string, env: Record<string, string | undefined>
     program,
     logger,
     database,
-    ledger: { db: database.db, program, systemAccounts, retry: { applyLock: true }, ...(config.CLOCK_RATE !== 1 ? { now } : {}) },
+    ledger: { db: database.db, program, systemAccounts, retry: { applyLock: true }, cycleStreams: config.CYCLE_STREAMS, ...(config.CLOCK_RATE !== 1 ? { now } : {}) },
   };
 }
 

@@ -1,9 +1,10 @@
 import { cycleForUser, cycleIndex, systemAccount, transfer, userAccount, type Posting } from '@pe/domain';
 import { sql } from 'kysely';
-import type { Db } from '@pe/db';
+import type { Db, Tx } from '@pe/db';
 import type { LedgerContext } from '../apply-batch.ts';
 import { inSerializableTransaction } from '../retry.ts';
-import { advanceRun, claimRun, loadLockedUsers, writeSystemTransaction } from './system-batch.ts';
+import { advanceRun, claimRun } from './system-batch.ts';
+import { lockCycleUsers, writeCycleBatch } from './cycle.batch.ts';
 
 export const CYCLE_RUN = 'cycle';
 
@@ -20,52 +21,89 @@ export function cyclePostings(userId: string, effect: ReturnType<typeof cycleFor
   return postings;
 }
 
+/** How many streams a cycle period runs as when the context does not say (one per core of a small database host). */
+export const DEFAULT_CYCLE_STREAMS = 2;
+const STREAM_RUN = 'cycle-stream';
+
+interface Stream {
+  period: string;
+  cursor: string;
+  until: string | null;
+}
+
 /**
- * Runs the cycle of one period over every user who has something to flush or replenish, in
- * bounded batches; each batch commits with the run's cursor, so a rerun resumes where it
- * stopped and a finished period changes nothing.
+ * Runs the cycle of one period over every user who has something to flush or replenish. The
+ * users are split into `streams` disjoint id ranges, processed side by side (each on its own
+ * connection, so the database uses more than one core) in bounded batches. Each batch commits
+ * with its stream's cursor, so a rerun resumes where it stopped and a finished period changes
+ * nothing. A batch locks its users (as every ledger writer does before touching their accounts)
+ * and holds the apply lock in shared mode: streams never touch the same user, and event batches
+ * wait for the batch in flight, as they wait for each other.
  */
-export async function runCycle(ctx: LedgerContext, period: number, batchSize = 2000): Promise<{ users: number; batches: number }> {
+export async function runCycle(ctx: LedgerContext, period: number, batchSize = 2000, streams = ctx.cycleStreams ?? DEFAULT_CYCLE_STREAMS): Promise<{ users: number; batches: number }> {
+  const planned = await planStreams(ctx, period, streams);
+  if (planned === null) return { users: 0, batches: 0 };
+  const done = await Promise.all(planned.map((stream) => runStream(ctx, period, stream, batchSize)));
+  await inSerializableTransaction(ctx.db, async (tx) => {
+    const totals = await tx
+      .selectFrom('cycle_runs')
+      .select((eb) => [eb.fn.countAll<string>().as('streams'), eb.fn.count<string>('finished_at').as('finished'), eb.fn.sum<string>('users').as('users')])
+      .where('kind', '=', STREAM_RUN)
+      .where('period', 'like', `${period}:%`)
+      .executeTakeFirstOrThrow();
+    if (totals.streams !== totals.finished) throw new Error(`cycle ${period}: ${totals.finished} of ${totals.streams} streams finished`);
+    await sql`
+      UPDATE cycle_runs SET users = ${totals.users ?? '0'}::int8, cursor = NULL, finished_at = now()
+      WHERE kind = ${CYCLE_RUN} AND period = ${String(period)} AND finished_at IS NULL`.execute(tx);
+  }, ctx.retry);
+  return { users: done.reduce((sum, d) => sum + d.users, 0), batches: done.reduce((sum, d) => sum + d.batches, 0) };
+}
+
+/**
+ * Claims the period and splits its users into ranges at quantiles of a sample of the ids that
+ * have something used or waiting (the ranges cover every id, sampled or not). A rerun finds the
+ * ranges stored by the first run. Null: the period is finished.
+ */
+async function planStreams(ctx: LedgerContext, period: number, streams: number): Promise<Stream[] | null> {
+  return inSerializableTransaction(ctx.db, async (tx) => {
+    const run = await claimRun(tx, CYCLE_RUN, String(period));
+    if (!run) return null;
+    const stored = await tx.selectFrom('cycle_runs').select(['period', 'cursor', 'until', 'finished_at']).where('kind', '=', STREAM_RUN).where('period', 'like', `${period}:%`).execute();
+    if (stored.length > 0) return stored.filter((s) => s.finished_at === null).map((s) => ({ period: s.period, cursor: s.cursor ?? '', until: s.until }));
+    const bounds = streams > 1 ? await sampleQuantiles(tx, streams) : [];
+    const planned: Stream[] = [...bounds, null].map((until, i) => ({ period: `${period}:${i}`, cursor: i === 0 ? '' : (bounds[i - 1] as string), until }));
+    await tx.insertInto('cycle_runs').values(planned.map((s) => ({ kind: STREAM_RUN, period: s.period, cursor: s.cursor, until: s.until }))).execute();
+    return planned;
+  }, ctx.retry);
+}
+
+async function sampleQuantiles(tx: Tx, streams: number): Promise<string[]> {
+  const fractions = Array.from({ length: streams - 1 }, (_, i) => (i + 1) / streams);
+  const row = await sql<{ bounds: (string | null)[] | null }>`
+    SELECT percentile_disc(${fractions}::float8[]) WITHIN GROUP (ORDER BY user_id) AS bounds
+    FROM accounts TABLESAMPLE SYSTEM (1) WHERE bucket IN ('used', 'pending') AND balance > 0`.execute(tx);
+  const bounds = (row.rows[0]?.bounds ?? []).filter((b): b is string => b !== null && b !== '');
+  return [...new Set(bounds)].sort();
+}
+
+async function runStream(ctx: LedgerContext, period: number, stream: Stream, batchSize: number): Promise<{ users: number; batches: number }> {
   let users = 0;
   let batches = 0;
+  const options = { ...ctx.retry, sharedApplyLock: true, isolation: 'read committed' as const };
   for (;;) {
     const done = await inSerializableTransaction(ctx.db, async (tx) => {
       await sql`SET LOCAL enable_seqscan = off`.execute(tx);
-      const run = await claimRun(tx, CYCLE_RUN, String(period));
-      if (!run) return { finished: true, count: 0 };
-      const candidates = await tx
-        .selectFrom('accounts')
-        .select('user_id')
-        .distinct()
-        .where('user_id', '>', run.cursor)
-        .where('bucket', 'in', ['used', 'pending'])
-        .where('balance', '>', '0')
-        .orderBy('user_id')
-        .limit(batchSize)
-        .execute();
-      const ids = candidates.map((c) => c.user_id as string);
-      const loaded = await loadLockedUsers(tx, ids, ctx.program);
-      const postings: Posting[] = [];
-      for (const state of loaded.states.values()) {
-        const effect = cycleForUser(state, ctx.program);
-        postings.push(...cyclePostings(state.userId, effect, state.balances['credit:used'] ?? 0, state.balances['points:used'] ?? 0));
-      }
-      const now = (ctx.now ?? Date.now)();
-      await writeSystemTransaction(tx, {
-        key: `cycle:${period}:${run.cursor}`,
-        kind: 'cycle',
-        now,
-        postings,
-        loaded,
-        systemAccounts: ctx.systemAccounts,
-        details: { period, from_user: run.cursor, users: ids.length },
-      });
+      const row = await tx.selectFrom('cycle_runs').select(['cursor', 'finished_at']).where('kind', '=', STREAM_RUN).where('period', '=', stream.period).forUpdate().executeTakeFirstOrThrow();
+      if (row.finished_at) return { finished: true, count: 0 };
+      const input = { period, after: row.cursor ?? '', until: stream.until, limit: batchSize, now: (ctx.now ?? Date.now)() };
+      const ids = await lockCycleUsers(tx, input);
+      await writeCycleBatch(tx, ids, input, ctx.program, ctx.systemAccounts);
       const finished = ids.length < batchSize;
-      await advanceRun(tx, CYCLE_RUN, String(period), ids.at(-1) ?? run.cursor, ids.length, finished);
+      await advanceRun(tx, STREAM_RUN, stream.period, ids.at(-1) ?? input.after, ids.length, finished);
       return { finished, count: ids.length };
-    }, ctx.retry);
+    }, options);
     users += done.count;
-    if (done.count > 0 || !done.finished) batches++;
+    if (done.count > 0) batches++;
     if (done.finished) return { users, batches };
   }
 }
