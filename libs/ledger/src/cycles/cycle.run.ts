@@ -43,7 +43,11 @@ interface Stream {
 export async function runCycle(ctx: LedgerContext, period: number, batchSize = 2000, streams = ctx.cycleStreams ?? DEFAULT_CYCLE_STREAMS): Promise<{ users: number; batches: number }> {
   const planned = await planStreams(ctx, period, streams);
   if (planned === null) return { users: 0, batches: 0 };
-  const done = await Promise.all(planned.map((stream) => runStream(ctx, period, stream, batchSize)));
+  // Every stream runs to its end before a failure is reported, so none is left mid-batch.
+  const settled = await Promise.allSettled(planned.map((stream) => runStream(ctx, period, stream, batchSize)));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const done = settled.map((s) => (s as PromiseFulfilledResult<{ users: number; batches: number }>).value);
   await inSerializableTransaction(ctx.db, async (tx) => {
     const totals = await tx
       .selectFrom('cycle_runs')
@@ -82,8 +86,10 @@ async function sampleQuantiles(tx: Tx, streams: number): Promise<string[]> {
   const row = await sql<{ bounds: (string | null)[] | null }>`
     SELECT percentile_disc(${fractions}::float8[]) WITHIN GROUP (ORDER BY user_id) AS bounds
     FROM accounts TABLESAMPLE SYSTEM (1) WHERE bucket IN ('used', 'pending') AND balance > 0`.execute(tx);
-  const bounds = (row.rows[0]?.bounds ?? []).filter((b): b is string => b !== null && b !== '');
-  return [...new Set(bounds)].sort();
+  // Kept in the database's order (the fractions ascend): the ranges are compared there, in its
+  // collation, and JavaScript's sort disagrees with most (overlapping ranges cycled users twice).
+  const bounds = row.rows[0]?.bounds ?? [];
+  return bounds.filter((b, i): b is string => b !== null && b !== '' && b !== bounds[i - 1]);
 }
 
 async function runStream(ctx: LedgerContext, period: number, stream: Stream, batchSize: number): Promise<{ users: number; batches: number }> {
