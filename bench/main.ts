@@ -97,7 +97,12 @@ try {
     await scenario(env, `lat${share}`, `4 latency at ${share}% of peak`, async () => {
       const rate = Math.max(20, Math.round((peak * share) / 100));
       const r = await openLoop(env, `lat${share}`, rate, SIZE.latencySeconds, SIZE.users, ENGINE);
-      return { text: `${rate}/s: p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms`, values: { rate, p50: r.p50, p95: r.p95, p99: r.p99 } };
+      const t = r.timeline as NonNullable<typeof r.timeline>;
+      const stages = `p99 by stage: queued ${t.queued.p99}, waiting ${t.waiting.p99}, applying ${t.applying.p99} = to stamp ${t.toStamp.p99} + after ${t.fromStamp.p99}`;
+      return {
+        text: `${rate}/s: p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms (${stages})`,
+        values: { rate, p50: r.p50, p95: r.p95, p99: r.p99, recordedP99: r.recorded.p99, queuedP99: t.queued.p99, waitingP99: t.waiting.p99, applyingP99: t.applying.p99 },
+      };
     });
   }
   await scenario(env, 'reads', `5 GET /balance at ${SIZE.readRate}/s`, async () => {
@@ -111,7 +116,7 @@ try {
   });
   await scenario(env, 'soak', `7 soak ${SIZE.soakSeconds} s at 50% of peak`, async () => {
     const rate = Math.max(20, Math.round(peak / 2));
-    const r = await openLoop(env, 'soak', rate, SIZE.soakSeconds, SIZE.users, ENGINE, { rssWarmupSeconds: Math.min(30, SIZE.soakSeconds / 3) });
+    const r = await openLoop(env, 'soak', rate, SIZE.soakSeconds, SIZE.users, ENGINE, { rssWarmupSeconds: Math.min(30, SIZE.soakSeconds / 3), timeline: false });
     return {
       text: `${rate}/s, ${r.sent} events: p99 ${r.p99} ms; worker RSS ${r.rssStart} → ${r.rssEnd} MiB`,
       values: { rate, p99: r.p99, rssStart: r.rssStart ?? Number.NaN, rssEnd: r.rssEnd ?? Number.NaN },
