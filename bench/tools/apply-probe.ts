@@ -7,12 +7,12 @@ import { rng } from '../support/events.ts';
 // A quick, in-process measure of the apply path alone (no queue): one lane applying batches of
 // earn events over 100k existing users. For A/B checks while optimising; `npm run bench` is the
 // real measurement.
-const { values } = parseArgs({ options: { batch: { type: 'string', default: '256' }, events: { type: 'string', default: '30000' } } });
+const { values } = parseArgs({ options: { batch: { type: 'string', default: '256' }, events: { type: 'string', default: '30000' }, prepare: { type: 'boolean', default: false } } });
 const batch = Number(values.batch);
 const total = Number(values.events);
 const url = `postgres://postgres@127.0.0.1:5432/pe_probe_${Date.now()}`;
 await ensureDatabase(url);
-const h = connectDatabase(url, { max: 4 });
+const h = connectDatabase(url, { max: 4, prepare: values.prepare });
 try {
   await migrateToLatest(h.db);
   const ctx = { db: h.db, program: defaultProgram, systemAccounts: await ensureSystemAccounts(h.db, SYSTEM_ACCOUNTS, ASSETS), retry: { applyLock: true } };
@@ -30,7 +30,7 @@ try {
     await applyBatch(ctx, events);
   }
   const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(`batch=${batch}: ${Math.round(total / seconds)} events/s\n`);
+  process.stdout.write(`batch=${batch}${values.prepare ? ' prepared' : ''}: ${Math.round(total / seconds)} events/s\n`);
 } finally {
   await h.close();
   await dropDatabase(url);

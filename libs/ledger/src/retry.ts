@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Tx } from '@pe/db';
+import { isStalePreparedStatement, type Db, type Tx } from '@pe/db';
 
 /** Thrown inside a transaction when another one changed what this one read; the transaction is retried. */
 export class RetryableConflict extends Error {
@@ -16,7 +16,7 @@ const RETRYABLE_CONSTRAINTS = new Set(['ledger_transactions_idempotency_key', 'u
 
 /** True for serialization failures, deadlocks and races on rows another transaction just inserted. */
 export function isRetryable(error: unknown): boolean {
-  if (error instanceof RetryableConflict) return true;
+  if (error instanceof RetryableConflict || isStalePreparedStatement(error)) return true;
   const { code, constraint } = error as { code?: string; constraint?: string };
   if (code && RETRYABLE_CODES.has(code)) return true;
   return code === '23505' && constraint !== undefined && RETRYABLE_CONSTRAINTS.has(constraint);

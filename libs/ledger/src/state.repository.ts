@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AssetCode, Bucket, HoldState, OriginalTransaction, Posting, SystemAccount } from '@pe/domain';
 import { toSafeInteger } from '@pe/domain';
 import type { Db, Executor, HoldRow, Tx, UserRow } from '@pe/db';
@@ -10,16 +11,15 @@ import { RetryableConflict } from './retry.ts';
 export async function lockUsers(tx: Tx, userIds: readonly string[]): Promise<UserRow[]> {
   if (userIds.length === 0) return [];
   const sorted = [...new Set(userIds)].sort();
-  const found = await tx.selectFrom('users').selectAll().where('user_id', 'in', sorted).orderBy('user_id').forUpdate().execute();
+  const found = await tx.selectFrom('users').selectAll().where((eb) => eb('user_id', '=', eb.fn.any(eb.val(sorted)))).orderBy('user_id').forUpdate().execute();
   if (found.length === sorted.length) return found;
   const known = new Set(found.map((row) => row.user_id));
   const missing = sorted.filter((id) => !known.has(id));
-  const inserted = await tx
-    .insertInto('users')
-    .values(missing.map((user_id) => ({ user_id })))
-    .onConflict((oc) => oc.column('user_id').doNothing())
-    .returningAll()
-    .execute();
+  // One array parameter, not a VALUES row per user: the statement's text (and so its prepared
+  // plan) stays the same whatever the number of new users.
+  const inserted = (
+    await sql<UserRow>`INSERT INTO users (user_id) SELECT unnest(${missing}::text[]) ON CONFLICT (user_id) DO NOTHING RETURNING *`.execute(tx)
+  ).rows;
   // Fewer rows back means another transaction created some of these users after our snapshot.
   if (inserted.length !== missing.length) throw new RetryableConflict('users created concurrently');
   return [...found, ...inserted];
@@ -39,7 +39,7 @@ export async function loadUserAccounts(tx: Tx, userIds: readonly string[]): Prom
   const rows = await tx
     .selectFrom('accounts')
     .select(['id', 'user_id', 'asset', 'bucket', 'balance'])
-    .where('user_id', 'in', [...userIds])
+    .where((eb) => eb('user_id', '=', eb.fn.any(eb.val([...userIds]))))
     .execute();
   return rows.map((row) => ({
     id: row.id,
@@ -53,7 +53,7 @@ export async function loadUserAccounts(tx: Tx, userIds: readonly string[]): Prom
 /** Locks and loads the named holds. */
 export async function lockHolds(tx: Tx, holdKeys: readonly string[]): Promise<HoldState[]> {
   if (holdKeys.length === 0) return [];
-  const rows = await tx.selectFrom('holds').selectAll().where('hold_key', 'in', [...new Set(holdKeys)]).orderBy('hold_key').forUpdate().execute();
+  const rows = await tx.selectFrom('holds').selectAll().where((eb) => eb('hold_key', '=', eb.fn.any(eb.val([...new Set(holdKeys)])))).orderBy('hold_key').forUpdate().execute();
   return rows.map(toHoldState);
 }
 
@@ -81,7 +81,7 @@ export async function findTransactions(executor: Executor, keys: readonly string
   return executor
     .selectFrom('ledger_transactions')
     .select(['id', 'idempotency_key', 'payload_hash', 'outcome'])
-    .where('idempotency_key', 'in', [...keys])
+    .where((eb) => eb('idempotency_key', '=', eb.fn.any(eb.val([...keys]))))
     .execute();
 }
 
@@ -105,14 +105,14 @@ export async function loadOriginals(tx: Tx, keys: readonly string[]): Promise<Or
     .selectFrom('ledger_transactions')
     .leftJoin('reversals', 'reversals.original_key', 'ledger_transactions.idempotency_key')
     .select(['ledger_transactions.id', 'idempotency_key', 'kind', 'user_id', 'status', 'payload', 'outcome', 'reversals.reversal_key'])
-    .where('idempotency_key', 'in', [...keys])
+    .where((eb) => eb('idempotency_key', '=', eb.fn.any(eb.val([...keys]))))
     .execute();
   if (rows.length === 0) return [];
   const entries = await tx
     .selectFrom('entries')
     .innerJoin('accounts', 'accounts.id', 'entries.account_id')
     .select(['entries.transaction_id', 'entries.amount', 'accounts.user_id', 'accounts.system_name', 'accounts.asset', 'accounts.bucket'])
-    .where('entries.transaction_id', 'in', rows.map((r) => r.id))
+    .where((eb) => eb('entries.transaction_id', '=', eb.fn.any(eb.val(rows.map((r) => r.id)))))
     .orderBy('entries.id')
     .execute();
   return rows.map((row) => ({

@@ -21,7 +21,7 @@ export async function claimUndelivered(tx: Tx, limit: number): Promise<OutboxRow
 /** Marks claimed rows delivered (in the claiming transaction, after Redis accepted them). */
 export async function markDelivered(tx: Tx, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await tx.updateTable('outbox').set({ delivered_at: sql`now()`, last_error: null }).where('id', 'in', [...ids]).execute();
+  await tx.updateTable('outbox').set({ delivered_at: sql`now()`, last_error: null }).where((eb) => eb('id', '=', eb.fn.any(eb.val([...ids])))).execute();
 }
 
 /** Counts a failed hand-off on rows no other relay holds now (never waits for a lock). */
