@@ -1,16 +1,19 @@
-// Isolation: each describe clones its own database from the migrated template and drops it at the end; users are seeded
+// Isolation: each describe clones its own database from the migrated template (the collation one creates an ICU en-US
+// database from template0 and migrates it) and drops it at the end; users are seeded
 // straight in SQL through balanced seed transactions (as bench/scenarios/cycle.ts does); every cycle runs with an explicit
 // period and instant. No Redis.
 //
 // Holds the set-based SQL cycle (cycle.batch.ts, cycle.run.ts) to the pure reference: for every user it visits, the
 // balances, entries and system entries must be what `cycleForUser` + `cyclePostings` predict from the state before the run.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
+import pg from 'pg';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ASSETS, cycleForUser, cycleIndex, defaultProgram, SYSTEM_ACCOUNTS, type BalanceKey, type Program, type UserState } from '@pe/domain';
-import type { Db } from '@pe/db';
+import { connectDatabase, dropDatabase, migrateToLatest, type Db, type DbHandle } from '@pe/db';
 import { checkInvariants, cyclePostings, ensureSystemAccounts, runCycle, toUserState, type LedgerContext, type SystemAccountIds } from '@pe/ledger';
+import { withDatabase } from '../support/global-setup.ts';
 import { createTestDatabase } from '../support/services.ts';
 import { waitUntil } from '../support/wait.ts';
 import { fcParams } from '../unit/support/arbitraries.ts';
@@ -555,4 +558,116 @@ describe('a period that crashed part-way resumes where it stopped', () => {
     expect(parent?.finished_at).not.toBeNull();
     expect(await runCycle(ctxFor(ctx, period), period, 4, 3)).toEqual({ users: 0, batches: 0 });
   });
+});
+
+describe('streams under a non-C collation (ICU en-US) are ranges in the database order', () => {
+  // This describe's database collates user ids as ICU en-US, where 'a…' sorts before 'Z…' (in
+  // byte order, and for JavaScript's sort, 'Z…' comes first). The planner's range bounds must
+  // stay in the database's order: re-sorted in JavaScript they made ranges that overlap in the
+  // database, and the users inside two ranges were cycled twice. Created from template0 (a clone
+  // of the C-collated test template keeps that collation). A server that cannot create an ICU
+  // database fails beforeAll, and with it this describe: it is never skipped.
+  let url: string | undefined;
+  let handle: DbHandle | undefined;
+  let ctx: LedgerContext;
+  beforeAll(async () => {
+    const name = `pe_test_icu_${randomBytes(6).toString('hex')}`;
+    url = withDatabase(inject('postgresUrl'), name);
+    const admin = new pg.Client({ connectionString: withDatabase(inject('postgresUrl'), 'postgres') });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`);
+    } finally {
+      await admin.end();
+    }
+    handle = connectDatabase(url, { max: 8 });
+    await migrateToLatest(handle.db);
+    const systemAccounts = await ensureSystemAccounts(handle.db, SYSTEM_ACCOUNTS, ASSETS);
+    ctx = { db: handle.db, program: defaultProgram, systemAccounts, retry: { applyLock: true } };
+  });
+  afterAll(async () => {
+    await handle?.close();
+    if (url) await dropDatabase(url);
+  });
+
+  it("3000 users with 'a…' and 'Z…' ids, 4 streams, batches of 50: bounds in the database's order, each user cycled once", async () => {
+    const db = (handle as DbHandle).db;
+    const collation = await sql<{ provider: string; a_first: boolean }>`
+      SELECT datlocprovider AS provider, 'a1' < 'Z1' AS a_first FROM pg_database WHERE datname = current_database()`.execute(db);
+    expect(collation.rows).toEqual([{ provider: 'i', a_first: true }]);
+    expect('Z1' < 'a1').toBe(true);
+
+    // Every user has four accounts the planner samples (used and pending). With the idle users'
+    // accounts the table has ~1900 pages, so its 1% page sample holds ~100 of those accounts,
+    // about half of each kind of id: the bounds fall among both (asserted below).
+    const random = prng(3000);
+    const users: SeedUser[] = Array.from({ length: 3000 }, (_, i) => ({
+      id: (i % 2 ? 'a' : 'Z') + createHash('sha256').update(`icu:${i}`).digest('hex').slice(0, 9),
+      capacity: random(5) === 0 ? null : 370,
+      balances: {
+        'allowance:main': random(400),
+        'allowance:used': 1 + random(300),
+        'allowance:pending': 1 + random(300),
+        'credit:used': 1 + random(1_000),
+        'points:used': 1 + random(1_000),
+        ...(random(2) === 0 ? { 'experience:main': random(100_000) } : {}),
+      },
+    }));
+    const zero = { 'points:main': 0, 'credit:main': 0, 'experience:main': 0, 'allowance:main': 0, 'allowance:held': 0 };
+    const idle: SeedUser[] = Array.from({ length: 25_000 }, (_, i) => ({ id: `idle-${i}`, capacity: null, balances: zero }));
+    await seed(db, ctx.systemAccounts, [...users, ...idle], 'seed:icu');
+    await sql`ANALYZE`.execute(db);
+
+    const period = P0;
+    const before = await loadStates(db, ctx.program);
+    const expected = expectedCycle(before, ctx.program);
+    expect(expected.candidates).toEqual(new Set(users.map((u) => u.id)));
+
+    const result = await runCycle(ctxFor(ctx, period), period, 50, 4);
+
+    // Each user visited exactly once: one cycle transaction per user, and the reference applied once.
+    const visits = await sql<{ user_id: string; transactions: number }>`
+      SELECT e.user_id, count(DISTINCT e.transaction_id)::int AS transactions
+      FROM entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+      WHERE t.kind = 'cycle' AND t.idempotency_key LIKE ${`cycle:${period}:%`} AND e.user_id IS NOT NULL
+      GROUP BY e.user_id`.execute(db);
+    const twice = visits.rows.filter((v) => v.transactions !== 1);
+    expect(twice.slice(0, 5), `${twice.length} users cycled more than once`).toEqual([]);
+    expect(new Set(visits.rows.map((v) => v.user_id))).toEqual(expected.candidates);
+    expect(result.users).toBe(expected.candidates.size);
+    await expectPeriodMatches(db, period, before, expected);
+
+    // The plan: several ranges whose bounds straddle the ids the two orders disagree on, kept in
+    // the database's order (JavaScript's sort would reorder them).
+    const streams = await streamRows(db, period);
+    const bounds = streams.slice(0, -1).map((s) => s.until as string);
+    expect(streams.length, JSON.stringify(streams)).toBeGreaterThanOrEqual(3);
+    expect(streams.length).toBeLessThanOrEqual(4);
+    expect(bounds.some((b) => b.startsWith('a')) && bounds.some((b) => b.startsWith('Z')), `bounds ${JSON.stringify(bounds)}`).toBe(true);
+    expect(await orderBounds(db, bounds)).toEqual(bounds);
+    expect([...bounds].sort()).not.toEqual(bounds);
+
+    // Contiguous in the database's order: stream i covers (until of i-1, until of i], the last is
+    // unbounded; every user falls in exactly one range, and each stream visited the users of its own.
+    expect(streams.map((s) => s.period)).toEqual(streams.map((_, i) => `${period}:${i}`));
+    expect(streams.every((s) => s.finished && s.after_previous && s.cursor_in_range), JSON.stringify(streams)).toBe(true);
+    expect(streams.at(-1)?.until).toBeNull();
+    const ranges = await sql<{ user_id: string; ranges: number }>`
+      WITH r AS (
+        SELECT split_part(period, ':', 2)::int AS i, until, lag(until) OVER (ORDER BY split_part(period, ':', 2)::int) AS lo
+        FROM cycle_runs WHERE kind = 'cycle-stream' AND period LIKE ${`${period}:%`})
+      SELECT u.user_id, count(r.i)::int AS ranges
+      FROM users u LEFT JOIN r ON (r.lo IS NULL OR u.user_id > r.lo) AND (r.until IS NULL OR u.user_id <= r.until)
+      GROUP BY u.user_id HAVING count(r.i) <> 1`.execute(db);
+    expect(ranges.rows.slice(0, 5), `${ranges.rows.length} users in no range or in several`).toEqual([]);
+    const perRange = await sql<{ i: number; users: number }>`
+      WITH r AS (
+        SELECT split_part(period, ':', 2)::int AS i, until, lag(until) OVER (ORDER BY split_part(period, ':', 2)::int) AS lo
+        FROM cycle_runs WHERE kind = 'cycle-stream' AND period LIKE ${`${period}:%`})
+      SELECT r.i, count(u.user_id)::int AS users
+      FROM r LEFT JOIN unnest(${[...expected.candidates]}::text[]) AS u(user_id) ON (r.lo IS NULL OR u.user_id > r.lo) AND (r.until IS NULL OR u.user_id <= r.until)
+      GROUP BY r.i ORDER BY r.i`.execute(db);
+    expect(perRange.rows.map((r) => r.users)).toEqual(streams.map((s) => Number(s.users)));
+    expect(Number((await parentRow(db, period))?.users)).toBe(expected.candidates.size);
+  }, 120_000);
 });
