@@ -19,7 +19,8 @@ export async function balanceReads(env: BenchEnv, rate: number, seconds: number,
     for (let i = 0; ; i++) {
       const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
       if (ok) break;
-      if (i > 300) throw new Error(`API did not start:\n${api.output()}`);
+      // Two minutes: under a full parallel test run, starting a child (tsx compiling the API) took over 30 s.
+      if (i > 1200) throw new Error(`API did not start:\n${api.output()}`);
       await sleep(100);
     }
     const random = rng(7);
