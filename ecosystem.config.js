@@ -3,8 +3,11 @@
 // finds `apps` on the module namespace. kill_timeout is longer than the slowest job, so SIGTERM
 // lets in-flight work finish before PM2 escalates.
 const interpreter = './node_modules/.bin/tsx';
+// A 4 MB young generation (V8's default grows to 16 MB): more frequent, much shorter scavenges;
+// the balance-read p99 fell from ~6 to ~4.5 ms at 1,000 requests/s (README, Performance).
 const env = {
   NODE_ENV: 'production',
+  NODE_OPTIONS: '--max-semi-space-size=4',
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/points',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
 };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -74,6 +75,9 @@ export async function resetLedger(env: BenchEnv): Promise<void> {
   await clearPrefix(env.redisUrl, env.prefix);
 }
 
+/** The V8 flags package.json's start scripts give every engine process. */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4'];
+
 export interface Child {
   child: ChildProcess;
   output(): string;
@@ -85,9 +89,21 @@ export function startChild(entry: string, env: Record<string, string>): Child {
   const profile = process.env['BENCH_CPU_PROF_DIR'];
   // BENCH_CPU_PROF_ENTRY picks which child is profiled (the worker unless told otherwise).
   const profiled = profile !== undefined && entry.startsWith(process.env['BENCH_CPU_PROF_ENTRY'] ?? 'apps/worker');
-  const [command, args] = profiled ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--import', 'tsx', entry]] : [TSX, [entry]];
+  // BENCH_NODE_FLAGS (e.g. --trace-gc) go to the profiled child's node.
+  const flags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const traced = flags.length > 0 && entry.startsWith(process.env['BENCH_CPU_PROF_ENTRY'] ?? 'apps/worker');
+  // Engine processes run as `npm run start:*` runs them (package.json): with a 4 MB young generation.
+  const server = entry.startsWith('apps/') ? SERVER_NODE_FLAGS : [];
+  const [command, args] = profiled
+    ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profile}`, ...server, ...flags, '--import', 'tsx', entry]]
+    : traced || server.length > 0
+      ? [process.execPath, [...server, ...(traced ? flags : []), '--import', 'tsx', entry]]
+      : [TSX, [entry]];
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  // BENCH_CHILD_LOG=FILE keeps every line the children print (the in-memory tail keeps 200 kB).
+  const logFile = process.env['BENCH_CHILD_LOG'];
+  if (logFile) child.stdout?.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

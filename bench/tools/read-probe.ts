@@ -10,7 +10,7 @@ import { httpGetter } from '../support/http-get.ts';
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '3000' }, path: { type: 'string', default: '/api/points/balance' }, rate: { type: 'string' }, seconds: { type: 'string', default: '10' } } });
 const env = await openBenchEnv({ postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres', redisUrl: 'redis://127.0.0.1:6379', label: 'probe' });
 const port = 3900 + Math.floor(Math.random() * 500);
-const api = startChild('apps/api/src/main.ts', { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, QUEUE_PREFIX: env.prefix, PORT: String(port), HOST: '127.0.0.1', PG_POOL_MAX: '8' });
+const api = startChild('apps/api/src/main.ts', { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, QUEUE_PREFIX: env.prefix, PORT: String(port), HOST: '127.0.0.1', PG_POOL_MAX: '8', ...(process.env['PROBE_API_LOG'] ? { LOG_LEVEL: 'info' } : {}) });
 try {
   for (let i = 0; i < 5000; i += 1000) {
     await applyBatch(env.ledger, Array.from({ length: 1000 }, (_, j) => ({ kind: 'earn' as const, idempotency_key: `seed:${i + j}`, user_id: `u${i + j}`, activity: 'daily_login' })));
