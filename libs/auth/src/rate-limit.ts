@@ -80,15 +80,17 @@ interface LocalWindow {
   unsynced: number;
   /** When the shared window ends, by this process's clock. */
   resetAt: number;
+  /** When `shared` was read. */
+  syncedAt: number;
 }
 
 /**
  * A fixed window that asks Redis only when it matters. Far from its limit a subject is counted
- * in-process and the counts are added in Redis every `syncMs`; within `headroom` of the limit
- * (or with no fresh view of the window) every request is counted in Redis first, so the limit
- * is exact where it bites. With several API processes a subject can exceed its limit only by
- * what the others admit in one `syncMs` beyond the headroom. A Redis round trip per request was
- * a sixth of a balance read's cost.
+ * in-process and the counts are added in Redis every `syncMs`; within `headroom` of the limit, or
+ * when this process's view of the shared count is older than `syncMs`, a request is counted in
+ * Redis first, so the limit is exact where it bites. With several API processes a subject can
+ * exceed its limit only by what the others admit within one `syncMs` beyond the headroom. A Redis
+ * round trip per request was a sixth of a balance read's cost.
  */
 export class LocalFirstRateLimiter {
   private readonly windows = new Map<string, LocalWindow>();
@@ -96,7 +98,13 @@ export class LocalFirstRateLimiter {
 
   constructor(
     private readonly shared: FixedWindowRateLimiter,
-    private readonly options: { syncMs?: number; onSyncError?: (error: unknown) => void; now?: () => number } = {},
+    private readonly options: {
+      syncMs?: number;
+      /** How old a view of the shared count may be and still admit in-process (default syncMs). */
+      maxViewAgeMs?: number;
+      onSyncError?: (error: unknown) => void;
+      now?: () => number;
+    } = {},
   ) {
     this.timer = setInterval(() => void this.flush(), options.syncMs ?? 100);
     this.timer.unref();
@@ -106,7 +114,8 @@ export class LocalFirstRateLimiter {
     const now = (this.options.now ?? Date.now)();
     const local = this.windows.get(subject);
     const headroom = Math.max(20, Math.ceil(limit / 20));
-    if (local && now < local.resetAt && local.shared + local.unsynced + 1 <= limit - headroom) {
+    const fresh = local !== undefined && now < local.resetAt && now - local.syncedAt < (this.options.maxViewAgeMs ?? this.options.syncMs ?? 100);
+    if (local && fresh && local.shared + local.unsynced + 1 <= limit - headroom) {
       local.unsynced++;
       return decideRateLimit(local.shared + local.unsynced, local.resetAt - now, limit, this.shared.window);
     }
@@ -157,8 +166,9 @@ export class LocalFirstRateLimiter {
     if (local) {
       local.shared = counted.count;
       local.resetAt = resetAt;
+      local.syncedAt = now;
     } else {
-      this.windows.set(subject, { shared: counted.count, unsynced: 0, resetAt });
+      this.windows.set(subject, { shared: counted.count, unsynced: 0, resetAt, syncedAt: now });
     }
   }
 }
