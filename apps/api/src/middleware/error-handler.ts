@@ -2,8 +2,9 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '@pe/logger';
 import { IdempotencyConflictError } from '@pe/client';
 import { HttpError } from '../errors.ts';
+import { isDependencyUnavailable } from './dependency-errors.ts';
 
-/** Maps errors to answers: known ones by their code, anything else to a bare 500 (logged with context). */
+/** Maps errors to answers: known ones by their code, an unreachable PostgreSQL or Redis to 503, anything else to a bare 500 (logged with context). */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     if (error instanceof IdempotencyConflictError) {
@@ -20,6 +21,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status && status >= 400 && status < 500) {
       const code = type === 'entity.too.large' ? 'payload_too_large' : 'invalid_request';
       res.status(status).json({ error: code, message: type === 'entity.parse.failed' ? 'body: malformed JSON' : (error as Error).message, field: 'body' });
+      return;
+    }
+    if (isDependencyUnavailable(error)) {
+      logger.warn({ err: error, method: req.method, path: req.path }, 'dependency unavailable: answered 503');
+      res.set('Retry-After', '5');
+      res.status(503).json({ error: 'unavailable', message: 'the ledger is temporarily unavailable; retry shortly' });
       return;
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
