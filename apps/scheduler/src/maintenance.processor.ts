@@ -1,12 +1,12 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { MAINTENANCE_JOBS } from '@pe/jobs';
-import { catchUpCycles, catchUpDays, lapseHolds, type LedgerContext } from '@pe/ledger';
+import { applyRetention, catchUpCycles, catchUpDays, lapseHolds, type LedgerContext, type RetentionPolicy } from '@pe/ledger';
 
 /**
  * Runs scheduled work. Every run catches up on what is due, so a missed or repeated trigger
  * neither skips a period nor applies one twice (each period is keyed in the database).
  */
-export function createMaintenanceProcessor(ledger: LedgerContext) {
+export function createMaintenanceProcessor(ledger: LedgerContext, retention: RetentionPolicy = { outboxDays: 7, webhookDays: 90 }) {
   const now = () => (ledger.now ?? Date.now)();
   return async (job: Job): Promise<Record<string, unknown>> => {
     switch (job.name) {
@@ -16,6 +16,8 @@ export function createMaintenanceProcessor(ledger: LedgerContext) {
         return { days: await catchUpDays(ledger, now()) };
       case MAINTENANCE_JOBS.lapseHolds:
         return { lapsed: await lapseHolds(ledger) };
+      case MAINTENANCE_JOBS.retention:
+        return await applyRetention(ledger.db, retention, now());
       default:
         throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
     }

@@ -16,11 +16,11 @@ const KEEP = { removeOnComplete: { count: 500 }, removeOnFail: { count: 500 } };
 
 /**
  * Registers the job schedulers (the 15-minute cycle, the day boundary in the program's time
- * zone, the hold-lapse sweep every minute), triggers a catch-up at start, and runs the jobs.
+ * zone, the hold-lapse sweep every minute, retention hourly), triggers a catch-up at start, and runs the jobs.
  */
 export async function startScheduler(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: Pick<Env, 'QUEUE_PREFIX'> & Partial<Pick<Env, 'CLOCK_RATE'>>,
+  config: Pick<Env, 'QUEUE_PREFIX'> & Partial<Pick<Env, 'CLOCK_RATE' | 'OUTBOX_RETENTION_DAYS' | 'WEBHOOK_RETENTION_DAYS'>>,
 ): Promise<RunningScheduler> {
   const { ledger, connection, logger } = deps;
   const program = ledger.program;
@@ -36,11 +36,14 @@ export async function startScheduler(
     { name: MAINTENANCE_JOBS.dayBoundary, opts: KEEP },
   );
   await queue.upsertJobScheduler(MAINTENANCE_JOBS.lapseHolds, { every: every(60_000) }, { name: MAINTENANCE_JOBS.lapseHolds, opts: KEEP });
+  // Retention counts in real days whatever the clock rate: it trims storage, not program time.
+  await queue.upsertJobScheduler(MAINTENANCE_JOBS.retention, { every: 3_600_000 }, { name: MAINTENANCE_JOBS.retention, opts: KEEP });
   // Catch up on whatever fell due while no scheduler ran.
   for (const name of [MAINTENANCE_JOBS.dayBoundary, MAINTENANCE_JOBS.cycle, MAINTENANCE_JOBS.lapseHolds]) {
     await queue.add(name, {}, KEEP);
   }
-  const worker = new Worker(MAINTENANCE_QUEUE, createMaintenanceProcessor(ledger), {
+  const retention = { outboxDays: config.OUTBOX_RETENTION_DAYS ?? 7, webhookDays: config.WEBHOOK_RETENTION_DAYS ?? 90 };
+  const worker = new Worker(MAINTENANCE_QUEUE, createMaintenanceProcessor(ledger, retention), {
     connection,
     prefix: config.QUEUE_PREFIX,
     concurrency: 1,

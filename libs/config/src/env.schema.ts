@@ -38,6 +38,10 @@ export const envSchema = z.object({
    * faster than real time from CLOCK_ORIGIN_MS (real epoch ms, the same for every process), so
    * cycles and day boundaries fire within minutes. Leave unset in production.
    */
+  /** Delivered outbox rows older than this are deleted (hourly). */
+  OUTBOX_RETENTION_DAYS: int(1, 3650).default(7),
+  /** Received payment webhooks older than this are deleted (hourly). */
+  WEBHOOK_RETENTION_DAYS: int(1, 36500).default(90),
   /** How many user ranges one cycle period processes side by side (each on its own connection). */
   CYCLE_STREAMS: int(1, 32).default(2),
   CLOCK_RATE: z.coerce.number().positive().max(100_000).default(1),

@@ -27,6 +27,7 @@ export const MAINTENANCE_JOBS = {
   cycle: 'cycle',
   dayBoundary: 'day-boundary',
   lapseHolds: 'lapse-holds',
+  retention: 'retention',
 } as const;
 export type MaintenanceJobName = (typeof MAINTENANCE_JOBS)[keyof typeof MAINTENANCE_JOBS];
 export const maintenanceJobSchema = z.object({ at: z.number().int().optional() });
