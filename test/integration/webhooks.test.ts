@@ -168,6 +168,22 @@ describe('NOWPayments IPN', () => {
     expect(await balance(user, 'credit')).toBe(1_000);
   });
 
+  it('a refunded IPN reverses the purchase its finished IPN granted (reverse keyed nowpayments-refund:{id}), once', async () => {
+    const user = randomUser();
+    const id = paymentId();
+    expect((await nowPayments(ipn(id, user))).status).toBe(200);
+    expect(await ledgerRow(`nowpayments:${id}`)).toMatchObject({ status: 'applied' });
+    expect(await balance(user, 'credit')).toBe(1_000);
+
+    const [a, b] = await Promise.all([nowPayments(ipn(id, user, 'refunded')), nowPayments(ipn(id, user, 'refunded'))]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(await a.json()).toMatchObject({ status: 'queued', idempotency_key: `nowpayments-refund:${id}` });
+    expect(await ledgerRow(`nowpayments-refund:${id}`)).toMatchObject({ status: 'applied', kind: 'reverse' });
+    expect(await balance(user, 'credit')).toBe(0);
+    expect(await engine.db.selectFrom('reversals').select(['reversal_key']).where('original_key', '=', `nowpayments:${id}`).execute()).toEqual([{ reversal_key: `nowpayments-refund:${id}` }]);
+    expect(await ledgerRows(`nowpayments-refund:${id}`)).toHaveLength(1);
+  });
+
   it('a verified IPN whose order_id names no product: 400 naming order_id, recorded, nothing queued', async () => {
     const user = randomUser();
     const id = paymentId();

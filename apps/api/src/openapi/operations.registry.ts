@@ -215,7 +215,7 @@ export const operations: OperationDoc[] = [
   {
     method: 'post', path: '/webhooks/nowpayments', tag: 'webhooks', auth: 'provider_signature',
     summary: 'NOWPayments IPN (header x-nowpayments-sig: HMAC-SHA512 of the body with sorted keys)',
-    description: 'Off (404) while NOWPAYMENTS_IPN_SECRET is unset. A `finished` payment grants the product its `order_id` names (`{user_id}/{product}[/{ref}]`); other statuses are recorded. A bad signature answers 401.',
+    description: 'Off (404) while NOWPAYMENTS_IPN_SECRET is unset. A `finished` payment grants the product its `order_id` names (`{user_id}/{product}[/{ref}]`); a `refunded` one reverses that grant; other statuses are recorded. A bad signature answers 401.',
     body: {
       schema: nowPaymentsIpnSchema,
       examples: {

@@ -78,8 +78,27 @@ export const nowPaymentsIpnSchema = z.object({
 });
 export type NowPaymentsIpn = z.output<typeof nowPaymentsIpnSchema>;
 
-/** Only a finished payment grants; waiting, confirming, partially_paid, failed, expired … are recorded only. */
+/** Only a finished payment grants; a refunded one reverses that grant; waiting, confirming, partially_paid, failed, expired … are recorded only. */
 export const NOWPAYMENTS_GRANTING_STATUS = 'finished';
+export const NOWPAYMENTS_REFUND_STATUS = 'refunded';
+
+/** A refunded payment reverses the purchase its finished IPN granted (nothing, if none was). */
+export function nowPaymentsRefundEvent(ipn: NowPaymentsIpn, products: ProductTable, program: Program): Resolved<PointsEventInput> {
+  if (!ipn.order_id) return { ok: false, field: 'order_id', message: 'required for a refunded payment: {user_id}/{product}' };
+  const order = resolveOrderReference(ipn.order_id, products, program, 'order_id');
+  if (!order.ok) return order;
+  return {
+    ok: true,
+    value: {
+      kind: 'reverse',
+      idempotency_key: `nowpayments-refund:${ipn.payment_id}`,
+      user_id: order.value.userId,
+      transaction_key: `nowpayments:${ipn.payment_id}`,
+      reason: 'nowpayments_refund',
+      metadata: { order_id: toStorableText(ipn.order_id), price_amount: ipn.price_amount ?? null },
+    },
+  };
+}
 
 export function nowPaymentsEvent(ipn: NowPaymentsIpn, products: ProductTable, program: Program): Resolved<PointsEventInput> {
   if (!ipn.order_id) return { ok: false, field: 'order_id', message: 'required for a finished payment: {user_id}/{product}' };

@@ -7,7 +7,9 @@ import { jsonOf, rawBody } from '../middleware/raw-body.ts';
 import { parseOr400 } from '../middleware/validate.ts';
 import {
   NOWPAYMENTS_GRANTING_STATUS,
+  NOWPAYMENTS_REFUND_STATUS,
   nowPaymentsEvent,
+  nowPaymentsRefundEvent,
   nowPaymentsIpnSchema,
   starsEvent,
   starsSchemaFor,
@@ -123,6 +125,10 @@ export function webhooksRoutes(deps: ApiDeps): Router {
       status: ipn.payment_status,
       detail: { order_id: ipn.order_id ?? null, price_amount: ipn.price_amount ?? null, price_currency: ipn.price_currency ?? null, pay_currency: ipn.pay_currency ?? null, actually_paid: ipn.actually_paid ?? null },
     };
+    if (ipn.payment_status === NOWPAYMENTS_REFUND_STATUS) {
+      await grant(res, delivery, nowPaymentsRefundEvent(ipn, products, deps.program));
+      return;
+    }
     if (ipn.payment_status !== NOWPAYMENTS_GRANTING_STATUS) {
       // Acknowledged so NOWPayments stops resending it; the finished IPN grants.
       await record({ ...delivery, signatureOk: true, eventKey: null });
