@@ -80,9 +80,7 @@ async function applyInTransaction(
   mode: 'optimistic' | 'look-up',
 ): Promise<EventResult[]> {
   const now = (ctx.now ?? Date.now)();
-  // Every read here is a look-up by key. On a table that grew faster than autovacuum analyzes it
-  // (a launch, a benchmark) the planner picks sequential scans for them; never let it.
-  await sql`SET LOCAL enable_seqscan = off`.execute(tx);
+  // Every read here is a look-up by key: the transaction runs with enable_seqscan off (retry.ts).
   const recorded = new Map<string, { id: string; hash: string; outcome: EventOutcome }>();
   const found = mode === 'look-up' ? await findTransactions(tx, events.map((e) => e.idempotency_key)) : [];
   for (const row of found) {

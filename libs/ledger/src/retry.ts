@@ -51,12 +51,16 @@ export interface RetryOptions {
 export async function inSerializableTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   if (options.applyLock) {
     const mode = options.sharedApplyLock ? '_shared' : '';
+    const unlock = `SELECT pg_advisory_unlock${mode}(${APPLY_LOCK_KEY}::int8)`;
     return db.connection().execute(async (connection) => {
       await sql`SELECT ${sql.raw(`pg_advisory_lock${mode}`)}(${APPLY_LOCK_KEY}::int8)`.execute(connection);
+      // The unlock rides with the COMMIT that succeeds (one round trip instead of two); after a
+      // failure the lock is still held and released here.
+      const held = { released: false };
       try {
-        return await retrying(connection, work, options);
+        return await retrying(connection, work, options, { unlock, held });
       } finally {
-        await sql`SELECT ${sql.raw(`pg_advisory_unlock${mode}`)}(${APPLY_LOCK_KEY}::int8)`.execute(connection);
+        if (!held.released) await sql.raw(unlock).execute(connection);
       }
     });
   }
@@ -66,13 +70,13 @@ export async function inSerializableTransaction<T>(db: Db, work: (tx: Tx) => Pro
 /** The advisory lock every ledger writer takes turns on ("pointsen" as a big-endian int8). */
 export const APPLY_LOCK_KEY = '8101810177783850350';
 
-async function retrying<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryOptions): Promise<T> {
+async function retrying<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryOptions, lock?: { unlock: string; held: { released: boolean } }): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 12;
   const base = options.baseDelayMs ?? 2;
   const cap = options.maxDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().setIsolationLevel(options.isolation ?? 'serializable').execute(work);
+      return await inTransaction(db, work, options.isolation ?? 'serializable', lock);
     } catch (error) {
       if (!isRetryable(error) || attempt >= maxAttempts) throw error;
       options.onRetry?.(attempt, error);
@@ -80,4 +84,32 @@ async function retrying<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryO
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+/**
+ * One transaction on one connection, with its settings sent together with BEGIN and the apply
+ * lock's release together with COMMIT: a small batch's transaction is a dozen round trips, and
+ * Kysely's transaction() adds two of its own. Every ledger writer's statements are look-ups by
+ * key, so the planner never picks a sequential scan for them (on a table that grew faster than
+ * autovacuum analyzes it, it did).
+ */
+async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, isolation: 'serializable' | 'read committed', lock?: { unlock: string; held: { released: boolean } }): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql.raw(`START TRANSACTION ISOLATION LEVEL ${isolation === 'serializable' ? 'SERIALIZABLE' : 'READ COMMITTED'}; SET LOCAL enable_seqscan = off`).execute(connection);
+    let result: T;
+    try {
+      // The connection-bound executor runs inside the transaction opened above; only the type is Kysely's Transaction.
+      result = await work(connection as unknown as Tx);
+    } catch (error) {
+      await sql.raw('ROLLBACK').execute(connection).catch(() => undefined);
+      throw error;
+    }
+    if (lock) {
+      await sql.raw(`COMMIT; ${lock.unlock}`).execute(connection);
+      lock.held.released = true;
+    } else {
+      await sql.raw('COMMIT').execute(connection);
+    }
+    return result;
+  });
 }

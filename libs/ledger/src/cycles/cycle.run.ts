@@ -98,7 +98,6 @@ async function runStream(ctx: LedgerContext, period: number, stream: Stream, bat
   const options = { ...ctx.retry, sharedApplyLock: true, isolation: 'read committed' as const };
   for (;;) {
     const done = await inSerializableTransaction(ctx.db, async (tx) => {
-      await sql`SET LOCAL enable_seqscan = off`.execute(tx);
       const row = await tx.selectFrom('cycle_runs').select(['cursor', 'finished_at']).where('kind', '=', STREAM_RUN).where('period', '=', stream.period).forUpdate().executeTakeFirstOrThrow();
       if (row.finished_at) return { finished: true, count: 0 };
       const input = { period, after: row.cursor ?? '', until: stream.until, limit: batchSize, now: (ctx.now ?? Date.now)() };
