@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 export interface EngineProcess {
   child: ChildProcess;
@@ -10,9 +9,13 @@ export interface EngineProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts one of the engine's real entry points as a child process with the given environment. */
+/**
+ * Starts one of the engine's real entry points as a child process with the given environment, as
+ * the start scripts do (`node --import tsx`, no wrapper): a SIGKILL then kills the engine itself.
+ * Through the tsx CLI it killed only the wrapper, and the real worker lived on as an orphan.
+ */
 export function spawnApp(entry: string, env: Record<string, string>, args: string[] = []): EngineProcess {
-  const child = spawn(TSX, [entry, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', entry, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -16,4 +16,4 @@ if (config.ROLES.includes('worker')) closers.push(startWorker({ ledger, connecti
 if (config.ROLES.includes('worker')) closers.push(startOutboxRelay({ db: database.db, logger }, config).close);
 if (config.ROLES.includes('scheduler')) closers.push((await startScheduler({ ledger, connection: consumer, logger }, config)).close);
 
-onShutdown(logger, [...closers, async () => producer.disconnect(), async () => consumer.disconnect(), () => database.close()]);
+onShutdown(logger, [...closers, async () => producer.disconnect(), async () => consumer.disconnect(), () => database.close()], config.SHUTDOWN_TIMEOUT_MS);

@@ -8,4 +8,4 @@ const connection = createRedis(config.REDIS_URL, 'worker');
 const worker = startWorker({ ledger, connection, logger }, config);
 // Every worker process also relays the outbox to the bot (rows are shared with SKIP LOCKED).
 const relay = startOutboxRelay({ db: database.db, logger }, config);
-onShutdown(logger, [() => worker.close(), () => relay.close(), async () => connection.disconnect(), () => database.close()]);
+onShutdown(logger, [() => worker.close(), () => relay.close(), async () => connection.disconnect(), () => database.close()], config.SHUTDOWN_TIMEOUT_MS);

@@ -38,6 +38,8 @@ export const envSchema = z.object({
    * faster than real time from CLOCK_ORIGIN_MS (real epoch ms, the same for every process), so
    * cycles and day boundaries fire within minutes. Leave unset in production.
    */
+  /** Longest a graceful shutdown (SIGTERM) may take before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: int(1_000, 3_600_000).default(60_000),
   /** Delivered outbox rows older than this are deleted (hourly). */
   OUTBOX_RETENTION_DAYS: int(1, 3650).default(7),
   /** Received payment webhooks older than this are deleted (hourly). */
