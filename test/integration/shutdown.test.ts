@@ -2,7 +2,9 @@
 // the worker under test is the real entry point, run as a child process on that database/prefix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueEvents } from 'bullmq';
+import { sql } from 'kysely';
 import { eventQueueName } from '@pe/jobs';
+import { APPLY_LOCK_KEY } from '@pe/ledger';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { spawnApp } from '../support/processes.ts';
@@ -66,5 +68,38 @@ describe('graceful shutdown', () => {
     expect(failed).toEqual([0, 0]);
     expect(await engine.invariants()).toEqual([]);
   });
-});
 
+  it('a shutdown that cannot finish (its batch waits on a lock held elsewhere) exits after SHUTDOWN_TIMEOUT_MS, and the event is applied once later', async () => {
+    const env = { DATABASE_URL: engine.databaseUrl, REDIS_URL: redisUrl(), QUEUE_PREFIX: engine.prefix, QUEUE_PARTITIONS: '2', SHUTDOWN_TIMEOUT_MS: '2000' };
+    const user = randomUser('dl');
+    const listeners = [0, 1].map((p) => new QueueEvents(eventQueueName(p), { connection: { url: redisUrl() }, prefix: engine.prefix }));
+    await Promise.all(listeners.map((l) => l.waitUntilReady()));
+    // Another session holds the apply lock, so the worker's batch waits inside its job.
+    await engine.db.connection().execute(async (holder) => {
+      await sql`SELECT pg_advisory_lock(${APPLY_LOCK_KEY}::int8)`.execute(holder);
+      const stuck = spawnApp('apps/worker/src/main.ts', env);
+      try {
+        const active = new Promise<void>((resolve) => listeners.forEach((l) => l.once('active', () => resolve())));
+        await engine.client.send({ kind: 'grant', idempotency_key: `dl:${user}`, user_id: user, asset: 'points', amount: 5, reason: 'deadline test' });
+        await active;
+        stuck.child.kill('SIGTERM');
+        expect(await stuck.exited).toBe(1);
+        expect(stuck.output()).toMatch(/shutdown did not finish in time/);
+      } finally {
+        stuck.child.kill('SIGKILL');
+        await sql`SELECT pg_advisory_unlock(${APPLY_LOCK_KEY}::int8)`.execute(holder);
+      }
+    });
+    // The job it held is recovered by the stalled check and applied exactly once by a new worker.
+    const next = spawnApp('apps/worker/src/main.ts', { ...env, SHUTDOWN_TIMEOUT_MS: '60000' });
+    try {
+      await waitUntil('the held event applied', async () => ((await countApplied(`dl:${user}`)) === 1 ? true : undefined), 60_000);
+    } finally {
+      next.child.kill('SIGTERM');
+      await next.exited;
+      await Promise.all(listeners.map((l) => l.close()));
+    }
+    expect(await countApplied(`dl:${user}`)).toBe(1);
+    expect(await engine.invariants()).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 export { applyBatch, type LedgerContext } from './apply-batch.ts';
 export { GroupCommitter, type GroupCommitOptions } from './group-commit.ts';
-export { inSerializableTransaction, isRetryable, RetryableConflict, type RetryOptions } from './retry.ts';
+export { APPLY_LOCK_KEY, inSerializableTransaction, isRetryable, RetryableConflict, type RetryOptions } from './retry.ts';
 export { payloadHash } from '@pe/domain';
 export type { EventOutcome, EventResult } from './outcome.ts';
 export { ensureSystemAccounts, findTransactions, findLapsedHolds, type SystemAccountIds } from './state.repository.ts';
