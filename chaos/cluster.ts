@@ -115,12 +115,12 @@ export class Cluster {
       .sort((a, b) => a.slot - b.slot);
   }
 
-  /** SIGKILL a worker process (the node process running the entry point, then its tsx wrapper); it is replaced at once. */
+  /** SIGKILL a worker process (and any process it started); it is replaced at once. */
   killWorker(slot: number): boolean {
     return this.kill('worker', slot);
   }
 
-  /** SIGKILL any engine process (the node process running the entry point, then its tsx wrapper); it is replaced at once. */
+  /** SIGKILL any engine process (and any process it started); it is replaced at once. */
   kill(role: Role, slot = 0): boolean {
     const managed = this.processes.get(`${role}:${slot}`);
     const pid = managed?.child.child.pid;

@@ -7,9 +7,9 @@ import { sql } from 'kysely';
 import { connectDatabase, dropDatabase, ensureDatabase, migrateToLatest, type DbHandle } from '@pe/db';
 import { ASSETS, SYSTEM_ACCOUNTS, defaultProgram } from '@pe/domain';
 import { checkInvariants, ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
+import { ENGINE_NODE_FLAGS } from '@pe/runtime';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 export interface BenchEnv {
   databaseUrl: string;
@@ -78,31 +78,27 @@ export async function resetLedger(env: BenchEnv): Promise<void> {
   await clearPrefix(env.redisUrl, env.prefix);
 }
 
-/** The V8 flags package.json's start scripts give every engine process. */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4'];
-
 export interface Child {
   child: ChildProcess;
   output(): string;
   stop(): Promise<number | null>;
 }
 
-/** Starts a real entry point (or a bench worker script) as a child process. */
+/**
+ * Starts a real entry point (or a bench worker script) as a child process, as the start scripts do
+ * (`node --import tsx`, no wrapper, so a signal reaches the process itself). BENCH_CPU_PROF_ENTRY
+ * (the worker unless told otherwise) picks the child that gets a CPU profile (BENCH_CPU_PROF_DIR)
+ * and extra Node flags (BENCH_NODE_FLAGS, e.g. --trace-gc).
+ */
 export function startChild(entry: string, env: Record<string, string>): Child {
+  const targeted = entry.startsWith(process.env['BENCH_CPU_PROF_ENTRY'] ?? 'apps/worker');
   const profile = process.env['BENCH_CPU_PROF_DIR'];
-  // BENCH_CPU_PROF_ENTRY picks which child is profiled (the worker unless told otherwise).
-  const profiled = profile !== undefined && entry.startsWith(process.env['BENCH_CPU_PROF_ENTRY'] ?? 'apps/worker');
-  // BENCH_NODE_FLAGS (e.g. --trace-gc) go to the profiled child's node.
-  const flags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const traced = flags.length > 0 && entry.startsWith(process.env['BENCH_CPU_PROF_ENTRY'] ?? 'apps/worker');
-  // Engine processes run as `npm run start:*` runs them (package.json): with a 4 MB young generation.
-  const server = entry.startsWith('apps/') ? SERVER_NODE_FLAGS : [];
-  const [command, args] = profiled
-    ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profile}`, ...server, ...flags, '--import', 'tsx', entry]]
-    : traced || server.length > 0
-      ? [process.execPath, [...server, ...(traced ? flags : []), '--import', 'tsx', entry]]
-      : [TSX, [entry]];
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const flags = [
+    ...(entry.startsWith('apps/') ? ENGINE_NODE_FLAGS : []),
+    ...(targeted && profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+    ...(targeted ? (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean) : []),
+  ];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   // BENCH_CHILD_LOG=FILE keeps every line the children print (the in-memory tail keeps 200 kB).
   const logFile = process.env['BENCH_CHILD_LOG'];

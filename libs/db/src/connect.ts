@@ -25,9 +25,8 @@ export function connectDatabase(url: string, options: { max?: number; applicatio
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
-    // A connection, once opened, stays: closing idle ones after a quiet spell meant the next burst
-    // paid for new backends (fork, authentication, empty caches, statements prepared again),
-    // which showed as 20–40 ms stalls in the balance-read benchmark every few seconds.
+    // A connection, once opened, stays: closing idle ones after a quiet spell made the next burst
+    // pay for new backends (fork, authentication, empty caches, statements prepared again).
     min: options.max ?? 10,
     application_name: options.applicationName ?? 'points-engine',
     connectionTimeoutMillis: 10_000,

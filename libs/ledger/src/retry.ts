@@ -45,22 +45,25 @@ export interface RetryOptions {
 }
 
 /**
- * Runs `work` in a SERIALIZABLE transaction (or the level `options.isolation` names), retrying serialization failures and deadlocks with
- * full-jitter exponential backoff. Any other error is thrown at once.
+ * Runs `work` in a SERIALIZABLE transaction (or the level `options.isolation` names), retrying
+ * serialization failures and deadlocks with full-jitter exponential backoff. Any other error is
+ * thrown at once.
  */
 export async function inSerializableTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   if (options.applyLock) {
     const mode = options.sharedApplyLock ? '_shared' : '';
     const unlock = `SELECT pg_advisory_unlock${mode}(${APPLY_LOCK_KEY}::int8)`;
     return db.connection().execute(async (connection) => {
-      await sql`SELECT ${sql.raw(`pg_advisory_lock${mode}`)}(${APPLY_LOCK_KEY}::int8)`.execute(connection);
-      // The unlock rides with the COMMIT that succeeds (one round trip instead of two); after a
-      // failure the lock is still held and released here.
-      const held = { released: false };
+      await sql.raw(`SELECT pg_advisory_lock${mode}(${APPLY_LOCK_KEY}::int8)`).execute(connection);
+      // The unlock rides with the COMMIT that succeeds (one round trip instead of two): a
+      // successful return means it ran; after a failure the lock is still held, released here.
+      let committed = false;
       try {
-        return await retrying(connection, work, options, { unlock, held });
+        const result = await retrying(connection, work, options, unlock);
+        committed = true;
+        return result;
       } finally {
-        if (!held.released) await sql.raw(unlock).execute(connection);
+        if (!committed) await sql.raw(unlock).execute(connection);
       }
     });
   }
@@ -70,13 +73,13 @@ export async function inSerializableTransaction<T>(db: Db, work: (tx: Tx) => Pro
 /** The advisory lock every ledger writer takes turns on ("pointsen" as a big-endian int8). */
 export const APPLY_LOCK_KEY = '8101810177783850350';
 
-async function retrying<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryOptions, lock?: { unlock: string; held: { released: boolean } }): Promise<T> {
+async function retrying<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryOptions, afterCommit?: string): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 12;
   const base = options.baseDelayMs ?? 2;
   const cap = options.maxDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await inTransaction(db, work, options.isolation ?? 'serializable', lock);
+      return await inTransaction(db, work, options.isolation ?? 'serializable', afterCommit);
     } catch (error) {
       if (!isRetryable(error) || attempt >= maxAttempts) throw error;
       options.onRetry?.(attempt, error);
@@ -87,13 +90,13 @@ async function retrying<T>(db: Db, work: (tx: Tx) => Promise<T>, options: RetryO
 }
 
 /**
- * One transaction on one connection, with its settings sent together with BEGIN and the apply
- * lock's release together with COMMIT: a small batch's transaction is a dozen round trips, and
- * Kysely's transaction() adds two of its own. Every ledger writer's statements are look-ups by
- * key, so the planner never picks a sequential scan for them (on a table that grew faster than
- * autovacuum analyzes it, it did).
+ * One transaction on one connection, with its settings sent together with BEGIN and
+ * `afterCommit` (the apply lock's release) together with COMMIT: a small batch's transaction is a
+ * dozen round trips, and Kysely's transaction() adds two of its own. Every ledger writer's
+ * statements are look-ups by key, so the planner never picks a sequential scan for them (on a
+ * table that grew faster than autovacuum analyzes it, it did).
  */
-async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, isolation: 'serializable' | 'read committed', lock?: { unlock: string; held: { released: boolean } }): Promise<T> {
+async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, isolation: 'serializable' | 'read committed', afterCommit?: string): Promise<T> {
   return db.connection().execute(async (connection) => {
     await sql.raw(`START TRANSACTION ISOLATION LEVEL ${isolation === 'serializable' ? 'SERIALIZABLE' : 'READ COMMITTED'}; SET LOCAL enable_seqscan = off`).execute(connection);
     let result: T;
@@ -104,12 +107,7 @@ async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, isolation:
       await sql.raw('ROLLBACK').execute(connection).catch(() => undefined);
       throw error;
     }
-    if (lock) {
-      await sql.raw(`COMMIT; ${lock.unlock}`).execute(connection);
-      lock.held.released = true;
-    } else {
-      await sql.raw('COMMIT').execute(connection);
-    }
+    await sql.raw(afterCommit ? `COMMIT; ${afterCommit}` : 'COMMIT').execute(connection);
     return result;
   });
 }

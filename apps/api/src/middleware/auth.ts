@@ -34,11 +34,27 @@ export function presentedInitData(req: Request): string | undefined {
   return scheme?.toLowerCase() === 'tma' && rest.length > 0 ? rest.join(' ') : undefined;
 }
 
+const verifiedKeys = new WeakMap<Request, Promise<ApiKeyIdentity | null>>();
+
+/**
+ * The request's API key, verified once per request: the rate limiter and the scope check both
+ * need it, and each verification hashes the presented key.
+ */
+export function verifiedKey(req: Request, verifier: ApiKeyVerifier): Promise<ApiKeyIdentity | null> {
+  let identity = verifiedKeys.get(req);
+  if (!identity) {
+    const key = presentedKey(req);
+    identity = key ? verifier.verify(key) : Promise.resolve(null);
+    verifiedKeys.set(req, identity);
+  }
+  return identity;
+}
+
 /** Requires an API key carrying `scope` (admin carries every scope). */
 export function requireScope(verifier: ApiKeyVerifier, scope: Scope, options: { basicRealm?: string } = {}): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = presentedKey(req);
-    const identity = key ? await verifier.verify(key) : null;
+    const identity = await verifiedKey(req, verifier);
     if (!identity) {
       if (options.basicRealm) res.set('WWW-Authenticate', `Basic realm="${options.basicRealm}"`);
       throw unauthorized(key ? 'the API key is not valid' : undefined);

@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { FixedWindowRateLimiter, LocalFirstRateLimiter, validateInitData, type RateLimitDecision } from '@pe/auth';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
-import { presentedInitData, presentedKey } from './auth.ts';
+import { presentedInitData, verifiedKey } from './auth.ts';
 
 type RateLimitDeps = Pick<ApiDeps, 'redis' | 'verifier' | 'logger' | 'now'> & {
   config: Pick<ApiDeps['config'], 'QUEUE_PREFIX' | 'API_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_USER_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_INIT_DATA_MAX_AGE_SECONDS'>;
@@ -26,8 +26,7 @@ export function rateLimit(deps: RateLimitDeps): RequestHandler {
   const now = deps.now ?? Date.now;
 
   async function subject(req: Request): Promise<{ id: string; limit: number } | null> {
-    const key = presentedKey(req);
-    const identity = key ? await deps.verifier.verify(key) : null;
+    const identity = await verifiedKey(req, deps.verifier);
     if (identity) return { id: `key:${identity.id}`, limit: deps.config.API_RATE_LIMIT_PER_MINUTE };
     const initData = presentedInitData(req);
     if (!initData || !deps.config.TELEGRAM_BOT_TOKEN) return null;

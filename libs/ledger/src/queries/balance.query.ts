@@ -77,7 +77,8 @@ export async function getBalance(db: Executor, userId: string, program: Program,
 
 export type BalanceView = Awaited<ReturnType<typeof getBalance>>;
 
-type PictureRow = UserRow & { pe_accounts: [string, string, string | null][]; pe_open_holds: string; pe_found: boolean };
+// users columns are all NULL (user_id too) when the user has no row yet.
+type PictureRow = Omit<UserRow, 'user_id'> & { user_id: string | null; pe_accounts: [string, string, string | null][]; pe_open_holds: string };
 
 /**
  * The user row, their balances and their open holds in one statement: a balance read is one
@@ -85,12 +86,12 @@ type PictureRow = UserRow & { pe_accounts: [string, string, string | null][]; pe
  */
 async function readUserPicture(db: Executor, userId: string): Promise<{ user: UserRow | null; accounts: [string, string, string | null][]; openHolds: string }> {
   const result = await sql<PictureRow>`
-    SELECT u.*, u.user_id IS NOT NULL AS pe_found,
+    SELECT u.*,
       (SELECT coalesce(json_agg(json_build_array(a.asset, a.bucket, a.balance::text)), '[]'::json) FROM accounts a WHERE a.user_id = q.id) AS pe_accounts,
       (SELECT count(*) FROM holds h WHERE h.user_id = q.id AND h.status = 'open')::text AS pe_open_holds
     FROM (SELECT ${userId}::text AS id) q LEFT JOIN users u ON u.user_id = q.id`.execute(db);
   const row = result.rows[0];
   if (!row) throw new Error('the balance statement returned no row');
-  const { pe_accounts: accounts, pe_open_holds: openHolds, pe_found: found, ...user } = row;
-  return { user: found ? user : null, accounts, openHolds };
+  const { pe_accounts: accounts, pe_open_holds: openHolds, user_id: id, ...user } = row;
+  return { user: id === null ? null : { ...user, user_id: id }, accounts, openHolds };
 }
