@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { BATCH_JOB_NAME, batchJob, eventJob } from '@pe/jobs';
-import { AmountOverflowError, type JobOutcome, type LedgerEvent } from '@pe/domain';
+import type { JobOutcome, LedgerEvent } from '@pe/domain';
 import type { EventResult, GroupCommitter } from '@pe/ledger';
 
 /** What a finished event job returns (kept in Redis with the job, and sent to `spend()` waiters). */
@@ -34,11 +34,7 @@ export function parseEventJob(job: Pick<Job, 'name' | 'data'>): LedgerEvent[] {
 export function createEventsProcessor(committer: Pick<GroupCommitter, 'submit'>) {
   return async (job: Job): Promise<EventJobResult> => {
     const events = parseEventJob(job);
-    const results = await committer.submit(events).catch((error: unknown) => {
-      // An amount past 2^53 − 1 fails the same way on every attempt: do not retry it.
-      if (error instanceof AmountOverflowError) throw new UnrecoverableError(error.message);
-      throw error;
-    });
+    const results = await committer.submit(events);
     const conflicts = results.filter((r): r is Extract<EventResult, { type: 'conflict' }> => r.type === 'conflict');
     if (conflicts.length > 0) {
       throw new UnrecoverableError(

@@ -1,6 +1,6 @@
 import { decideDeduct, decideGrant, decideSetTokenBalance } from './adjustments.ts';
 import type { DecideContext } from './decision-builder.ts';
-import { reject, type Decision } from './decision.ts';
+import { reject, type Decision, type RejectedDecision } from './decision.ts';
 import { decideEarn } from './earning.ts';
 import type { LedgerEvent } from './internal-events.ts';
 import { decidePurchase, purchaseReferrer } from './purchases.ts';
@@ -18,32 +18,26 @@ export interface DecideInput {
 
 /**
  * Amounts are exact only up to 2^53 − 1, and the ledger reads every stored balance back as a safe
- * integer. An event that would take a user's balance or lifetime total past it (a second purchase of
- * 2^53 − 1 credit) is not decided at all: applied, that user's balance could no longer be read (500)
- * and every later event of theirs failed. Thrown by `decide`, this fails the event's job instead.
+ * integer. An event that would take a user's balance or lifetime total past it (a second purchase
+ * of 2^53 − 1 credit) is rejected with `amount_overflow` and recorded like any rejection: applied,
+ * that user's balance could no longer be read (500) and every later event of theirs failed; thrown,
+ * it failed the whole job, so the valid events sharing its batch were never applied.
  */
-export class AmountOverflowError extends RangeError {
-  constructor(
-    readonly idempotencyKey: string,
-    readonly what: string,
-  ) {
-    super(`${idempotencyKey}: ${what} would exceed 2^53 − 1; the event is refused`);
-    this.name = 'AmountOverflowError';
+function overflowOf(decision: Decision): RejectedDecision | null {
+  if (decision.status !== 'applied') return null;
+  for (const state of decision.users) {
+    const totals = { ...state.balances, lifetimeEarned: state.lifetimeEarned, lifetimeSpent: state.lifetimeSpent, pointsConsumed: state.pointsConsumed, capEarned: state.capEarned };
+    for (const [name, value] of Object.entries(totals)) {
+      if (!Number.isSafeInteger(value)) return reject('amount_overflow', { user_id: state.userId, total: name });
+    }
   }
+  return null;
 }
 
 /** Decides any ledger event. Pure: same program, instant, state and event give the same decision. */
 export function decide(ctx: DecideContext, input: DecideInput, event: LedgerEvent): Decision {
   const decision = decideByKind(ctx, input, event);
-  if (decision.status === 'applied') {
-    for (const state of decision.users) {
-      const totals = { ...state.balances, lifetimeEarned: state.lifetimeEarned, lifetimeSpent: state.lifetimeSpent, pointsConsumed: state.pointsConsumed, capEarned: state.capEarned };
-      for (const [name, value] of Object.entries(totals)) {
-        if (!Number.isSafeInteger(value)) throw new AmountOverflowError(event.idempotency_key, `${state.userId} ${name}`);
-      }
-    }
-  }
-  return decision;
+  return overflowOf(decision) ?? decision;
 }
 
 function decideByKind(ctx: DecideContext, input: DecideInput, event: LedgerEvent): Decision {

@@ -15,7 +15,8 @@ export type RejectReason =
   | 'already_referred'
   | 'transaction_not_found'
   | 'not_reversible'
-  | 'already_reversed';
+  | 'already_reversed'
+  | 'amount_overflow';
 
 /** Why an applied event earned less than its rate (0 or a remainder). */
 export type LimitReason = 'rate_limited' | 'daily_cap' | 'already_claimed';

@@ -3,6 +3,7 @@ import { DecisionBuilder, eventTime, type DecideContext } from './decision-build
 import { reject, type Decision, type LimitReason } from './decision.ts';
 import type { EarnEvent } from './events.schema.ts';
 import { levelFor } from './levels.ts';
+import { own } from './lookup.ts';
 import type { ActivityRule, Program } from './program.schema.ts';
 import { nextStreak } from './streaks.ts';
 import { tierMultiplierBp } from './tiers.ts';
@@ -31,7 +32,7 @@ export function capRemaining(state: Pick<UserState, 'capDay' | 'capEarned'>, day
 /** Decides an `earn` event: activity rate, multipliers, streaks, rate limits and the daily cap. */
 export function decideEarn(ctx: DecideContext, users: ReadonlyMap<string, UserState>, event: EarnEvent): Decision {
   const { program } = ctx;
-  const rule = program.earning.activities[event.activity];
+  const rule = own(program.earning.activities, event.activity);
   if (!rule) return reject('unknown_activity', { activity: event.activity });
   const b = new DecisionBuilder(ctx, users);
   const at = eventTime(event.occurred_at, ctx.now);
@@ -50,7 +51,7 @@ export function decideEarn(ctx: DecideContext, users: ReadonlyMap<string, UserSt
     details['referred_user_id'] = referred;
   }
 
-  if (isRateLimited(rule, state.lastEarnedAt[event.activity], at)) return b.applied(0, 'rate_limited', details);
+  if (isRateLimited(rule, own(state.lastEarnedAt, event.activity), at)) return b.applied(0, 'rate_limited', details);
 
   let amount = activityPoints(rule, state, at, program);
   let reason: LimitReason | null = null;
@@ -77,7 +78,7 @@ export function decideEarn(ctx: DecideContext, users: ReadonlyMap<string, UserSt
     }
   }
 
-  const previous = state.lastEarnedAt[event.activity];
+  const previous = own(state.lastEarnedAt, event.activity);
   b.update(userId, { lastEarnedAt: { ...state.lastEarnedAt, [event.activity]: Math.max(previous ?? at, at) } });
   b.earnPoints(userId, amount, at);
   return b.applied(amount, reason, details);

@@ -1,4 +1,5 @@
 export * from './amounts.ts';
+export * from './lookup.ts';
 export * from './program.schema.ts';
 export * from './default-program.ts';
 export * from './events.schema.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { toBasisPoints } from './amounts.ts';
+import { own } from './lookup.ts';
 
 const points = z.number().int().nonnegative();
 const multiplier = z
@@ -106,7 +107,7 @@ export const programSchema = z
     }),
   })
   .superRefine((program, ctx) => {
-    if (!program.tiers[program.default_tier]) {
+    if (!own(program.tiers, program.default_tier)) {
       ctx.addIssue({ code: 'custom', path: ['default_tier'], message: 'must name one of the tiers' });
     }
     const levels = program.levels;
@@ -122,7 +123,7 @@ export const programSchema = z
         ctx.addIssue({ code: 'custom', path: ['levels', index, 'threshold'], message: 'thresholds must increase' });
       }
     });
-    if (!program.earning.activities[program.earning.referral_signup_activity]) {
+    if (!own(program.earning.activities, program.earning.referral_signup_activity)) {
       ctx.addIssue({ code: 'custom', path: ['earning', 'referral_signup_activity'], message: 'must name an activity' });
     }
     if (new Set(program.spending.order).size !== program.spending.order.length) {

@@ -1,6 +1,7 @@
 import { DecisionBuilder, eventTime, type DecideContext } from './decision-builder.ts';
 import { reject, type Decision } from './decision.ts';
 import type { PurchaseBonusEvent } from './events.schema.ts';
+import { own } from './lookup.ts';
 import { effectiveTier } from './tiers.ts';
 import type { UserState } from './user-state.ts';
 
@@ -28,13 +29,13 @@ export function decidePurchase(ctx: DecideContext, users: ReadonlyMap<string, Us
   let tier: string | null = null;
 
   if (product.type === 'credit_pack') {
-    const pack = program.credit_packs[product.pack];
+    const pack = own(program.credit_packs, product.pack);
     if (!pack) return reject('unknown_pack', { pack: product.pack });
     credit = pack.credit;
   } else if (product.type === 'credit') {
     credit = product.credit;
   } else {
-    const rule = program.tiers[product.tier];
+    const rule = own(program.tiers, product.tier);
     if (!rule || product.tier === program.default_tier) return reject('unknown_tier', { tier: product.tier });
     const state = b.user(userId);
     const current = effectiveTier(state, at, program);

@@ -2,6 +2,7 @@ import { DecisionBuilder, type DecideContext } from './decision-builder.ts';
 import { reject, type Decision } from './decision.ts';
 import type { ReverseEvent } from './events.schema.ts';
 import { levelFor } from './levels.ts';
+import { own } from './lookup.ts';
 import { systemAccount, transfer, userAccount, type AssetCode, type Bucket, type Posting, type SystemAccount } from './postings.ts';
 import type { UserState } from './user-state.ts';
 
@@ -123,7 +124,7 @@ function shortenSubscription(ctx: DecideContext, b: DecisionBuilder, original: O
   const product = original.payload['product'] as { type?: string; tier?: string; periods?: number } | undefined;
   if (original.kind !== 'purchase_bonus' || product?.type !== 'subscription' || !product.tier) return;
   const state = b.user(original.userId);
-  const rule = ctx.program.tiers[product.tier];
+  const rule = own(ctx.program.tiers, product.tier);
   if (state.tier !== product.tier || state.tierEndsAt === null || !rule) return;
   const tierEndsAt = state.tierEndsAt - (product.periods ?? 1) * rule.period_days * DAY_MS;
   if (tierEndsAt <= ctx.now) b.update(original.userId, { tier: ctx.program.default_tier, tierEndsAt: null });

@@ -2,6 +2,7 @@ import { openAllowance } from './allowance.ts';
 import { DecisionBuilder, eventTime, type DecideContext } from './decision-builder.ts';
 import { reject, type Decision, type RejectedDecision, type SpendableAsset } from './decision.ts';
 import type { HoldEvent, SettleEvent, SpendEvent, VoidEvent } from './events.schema.ts';
+import { own } from './lookup.ts';
 import type { Program } from './program.schema.ts';
 import type { HoldState, UserState } from './user-state.ts';
 
@@ -13,7 +14,7 @@ export function priceOf(
   program: Program,
 ): number | null {
   if (cost.amount !== undefined) return cost.amount;
-  const price = cost.task_type === undefined ? undefined : program.spending.prices[cost.task_type];
+  const price = cost.task_type === undefined ? undefined : own(program.spending.prices, cost.task_type);
   if (!price) return null;
   return price.base + price.per_second * Math.ceil(cost.duration_seconds ?? 0);
 }

@@ -1,3 +1,4 @@
+import { own } from './lookup.ts';
 import { addDays } from './time.ts';
 
 export interface StreakStep {
@@ -19,7 +20,7 @@ export function nextStreak(
     return { streak: currentStreak, bonus: 0, alreadyClaimed: true };
   }
   const streak = lastLoginDay === addDays(today, -1) ? currentStreak + 1 : 1;
-  return { streak, bonus: milestones[String(streak)] ?? 0, alreadyClaimed: false };
+  return { streak, bonus: own(milestones, String(streak)) ?? 0, alreadyClaimed: false };
 }
 
 /** The streak a user shows on `today`: it is broken once a whole day passed without a login. */

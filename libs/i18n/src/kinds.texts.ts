@@ -1,4 +1,4 @@
-import type { EventKind } from '@pe/domain';
+import { own, type EventKind } from '@pe/domain';
 import type { Lang, Localized } from './lang.ts';
 
 /** Transaction types a person reads: every event kind, the ledger's own runs, and derived types. */
@@ -24,5 +24,5 @@ const KINDS: Readonly<Record<TransactionType, Localized>> = {
 
 /** The label of a transaction type, falling back to its code. */
 export function kindLabel(kind: string, lang: Lang): string {
-  return (KINDS as Readonly<Record<string, Localized | undefined>>)[kind]?.[lang] ?? kind;
+  return own(KINDS as Readonly<Record<string, Localized>>, kind)?.[lang] ?? kind;
 }

@@ -1,4 +1,4 @@
-import type { Program } from '@pe/domain';
+import { own, type Program } from '@pe/domain';
 import type { Lang } from './lang.ts';
 
 // Level names and activity labels live in the program (the operator edits them with the
@@ -12,11 +12,11 @@ export function levelName(program: Program, level: number, lang: Lang): string {
 
 /** The localized label of an earning activity, falling back to its code. */
 export function activityLabel(program: Program, activity: string, lang: Lang): string {
-  return program.earning.activities[activity]?.label?.[lang] ?? activity;
+  return own(program.earning.activities, activity)?.label?.[lang] ?? activity;
 }
 
 /** The localized label of an asset, falling back to its code. */
 export function assetLabel(program: Program, asset: string, lang: Lang): string {
   const assets = program.assets as Record<string, { label?: { ru: string; en: string } | undefined } | undefined>;
-  return assets[asset]?.label?.[lang] ?? asset;
+  return own(assets, asset)?.label?.[lang] ?? asset;
 }

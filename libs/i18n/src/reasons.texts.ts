@@ -1,4 +1,4 @@
-import type { LimitReason, RejectReason } from '@pe/domain';
+import { own, type LimitReason, type RejectReason } from '@pe/domain';
 import type { Lang, Localized } from './lang.ts';
 
 /** Every reason an outcome can carry: rejections, limits, and partial applications. */
@@ -19,6 +19,7 @@ const REASONS: Readonly<Record<OutcomeReason, Localized>> = {
   transaction_not_found: { en: 'Transaction not found', ru: 'Транзакция не найдена' },
   not_reversible: { en: 'This transaction cannot be reversed', ru: 'Эту транзакцию нельзя отменить' },
   already_reversed: { en: 'This transaction was already reversed', ru: 'Эта транзакция уже отменена' },
+  amount_overflow: { en: 'The amount is too large for the ledger', ru: 'Сумма слишком велика для учёта' },
   rate_limited: { en: 'Too frequent: no points this time', ru: 'Слишком часто: поинты не начислены' },
   daily_cap: { en: 'Daily earning limit reached', ru: 'Достигнут дневной лимит начислений' },
   already_claimed: { en: 'Already claimed today', ru: 'Уже получено сегодня' },
@@ -34,6 +35,6 @@ export const OUTCOME_REASONS = Object.keys(REASONS) as OutcomeReason[];
  */
 export function reasonText(reason: string | null | undefined, lang: Lang): string | null {
   if (reason === null || reason === undefined) return null;
-  const text = (REASONS as Readonly<Record<string, Localized | undefined>>)[reason];
+  const text = own(REASONS as Readonly<Record<string, Localized>>, reason);
   return text ? text[lang] : reason;
 }

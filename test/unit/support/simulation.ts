@@ -2,7 +2,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import {
-  AmountOverflowError,
   BUCKETS,
   ASSETS,
   cycleForUser,
@@ -65,8 +64,8 @@ export interface Simulation {
   holds: ReadonlyMap<string, HoldState>;
   /** Recorded transactions by idempotency key (what `reverse` can name), with their decisions. */
   recorded: ReadonlyMap<string, { event: LedgerEvent; decision: Decision; at: number }>;
-  /** Events `decide` refused to decide because an amount would pass 2^53 − 1 (their jobs fail). */
-  overflows: { step: number; event: LedgerEvent; error: AmountOverflowError }[];
+  /** Events rejected `amount_overflow`: applied, an amount would have passed 2^53 − 1. */
+  overflows: { step: number; event: LedgerEvent }[];
 }
 
 export interface SimulateOptions {
@@ -133,15 +132,8 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     const input = { users: states, holds: namedHolds, originals: named };
     const ctx = { program, now };
     const label = `step ${index} ${JSON.stringify(event)}`;
-    let decision: Decision;
-    try {
-      decision = decide(ctx, input, event);
-    } catch (error) {
-      // The ledger applies nothing and the job fails; it is not recorded, so a retry decides again.
-      if (!(error instanceof AmountOverflowError)) throw error;
-      overflows.push({ step: index, event, error });
-      return;
-    }
+    const decision: Decision = decide(ctx, input, event);
+    if (decision.status === 'rejected' && decision.reason === 'amount_overflow') overflows.push({ step: index, event });
     checkDecision(decision, states, label);
     // Inputs are deep-frozen when they enter the world, so a rule that mutated one would throw.
     if (!isDeepStrictEqual(decide(ctx, input, event), decision)) expect.fail(`${label}: decide is not deterministic`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toStorableText, type PointsEventInput, type Program, type PurchaseBonusEvent } from '@pe/domain';
+import { own, toStorableText, type PointsEventInput, type Program, type PurchaseBonusEvent } from '@pe/domain';
 
 /**
  * What the payment webhooks accept and the events they turn into. Pure: a provider's verified body
@@ -28,7 +28,7 @@ export function resolveProduct(spec: string, products: ProductTable, program: Pr
   if (!groups) return { ok: false, field, message: `"${spec}" is not a product (sub:TIER[:periods], pack:ID, credit:N or a PAYMENT_PRODUCTS name)` };
   let product: Product;
   if (groups['name']) {
-    const named = products?.[groups['name']];
+    const named = own(products, groups['name']);
     if (!named) return { ok: false, field, message: `no product named "${groups['name']}" in PAYMENT_PRODUCTS` };
     product = named;
   } else if (groups['tier']) {
@@ -40,10 +40,10 @@ export function resolveProduct(spec: string, products: ProductTable, program: Pr
   } else {
     product = { type: 'credit', credit: Number(groups['credit']) };
   }
-  if (product.type === 'subscription' && (!program.tiers[product.tier] || product.tier === program.default_tier)) {
+  if (product.type === 'subscription' && (!own(program.tiers, product.tier) || product.tier === program.default_tier)) {
     return { ok: false, field, message: `"${product.tier}" is not a paid tier of the program` };
   }
-  if (product.type === 'credit_pack' && !program.credit_packs[product.pack]) return { ok: false, field, message: `"${product.pack}" is not a credit pack of the program` };
+  if (product.type === 'credit_pack' && !own(program.credit_packs, product.pack)) return { ok: false, field, message: `"${product.pack}" is not a credit pack of the program` };
   return { ok: true, value: product };
 }
 

@@ -4,6 +4,7 @@ import {
   cycleIndex,
   effectiveTier,
   levelProgress,
+  own,
   replenishStep,
   toSafeInteger,
   visibleStreak,
@@ -38,7 +39,7 @@ export async function getBalance(db: Executor, userId: string, program: Program,
   const b = (key: BalanceKey) => balances[key] ?? 0;
   const progress = levelProgress(state.lifetimeEarned, program.levels);
   const tier = effectiveTier(state, now, program);
-  const tierRule = program.tiers[tier];
+  const tierRule = own(program.tiers, tier);
   const capacity = state.allowanceCapacity ?? allowanceCapacity(state.tokenBalance, program.allowance);
   const cycleMs = program.allowance.cycle_minutes * 60_000;
   const pending = b('allowance:pending') + b('allowance:used');
