@@ -27,3 +27,14 @@ export function toSafeInteger(value: string | number | bigint): number {
   if (!Number.isSafeInteger(n)) throw new RangeError(`amount ${String(value)} is not a safe integer`);
   return n;
 }
+
+/**
+ * A sum over many accounts or users, exact: a JSON number while it is a safe integer, the decimal
+ * string past 2^53 − 1 (each balance is a safe integer, but their total need not be; reading one
+ * back as a number answered 500).
+ */
+export type ExactTotal = number | string;
+export function exactTotal(value: string | number | bigint | null | undefined): ExactTotal {
+  const n = BigInt(value ?? 0);
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(n) : n.toString();
+}

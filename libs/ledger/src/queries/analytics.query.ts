@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
-import { addDays, dayOf, toSafeInteger, type Program } from '@pe/domain';
+import { addDays, dayOf, exactTotal, type Program } from '@pe/domain';
 import type { Executor } from '@pe/db';
 import { kindLabel, levelName, type Lang } from '@pe/i18n';
 import { SYSTEM_USER } from '../cycles/system-batch.ts';
 import { getLeaderboard } from './leaderboard.query.ts';
 
 const DAY_MS = 86_400_000;
-const int = (value: string | null | undefined): number => toSafeInteger(value ?? '0');
+// Sums over every user can pass 2^53 − 1 even though each balance cannot: served exactly.
+const int = exactTotal;
 
 /**
  * The operator's overview (the seed's /points_analytics): totals, the last 24 hours, activity by
@@ -50,16 +51,16 @@ export async function getAnalytics(db: Executor, program: Program, now: number, 
   ]);
 
   const total = users.rows[0];
-  const balance = (asset: string, bucket: string) => int(balances.rows.find((r) => r.asset === asset && r.bucket === bucket)?.total);
+  const balance = (asset: string, bucket: string) => BigInt(balances.rows.find((r) => r.asset === asset && r.bucket === bucket)?.total ?? '0');
   const perLevel = new Map(levels.rows.map((r) => [r.level, Number(r.users)]));
   const streak = streaks.rows[0];
   return {
     generated_at: new Date(now).toISOString(),
     totals: {
       users: Number(total?.users ?? 0),
-      points_in_circulation: balance('points', 'main') + balance('points', 'held'),
-      points_held: balance('points', 'held'),
-      credit_in_circulation: balance('credit', 'main') + balance('credit', 'held'),
+      points_in_circulation: int(balance('points', 'main') + balance('points', 'held')),
+      points_held: int(balance('points', 'held')),
+      credit_in_circulation: int(balance('credit', 'main') + balance('credit', 'held')),
       earned: int(total?.earned),
       spent: int(total?.spent),
     },
