@@ -22,3 +22,4 @@ export * from './decide.ts';
 export * from './reversal.ts';
 export * from './event-fingerprint.ts';
 export * from './event-outcome.ts';
+export * from './reserved-keys.ts';
