@@ -1,4 +1,4 @@
-export { receivePayment, keyTaken, type PaymentAnswer, type ReceiveDeps } from './receive-payment.ts';
+export { receivePayment, keyTaken, ENQUEUE_TIMEOUT_MS, type PaymentAnswer, type ReceiveDeps } from './receive-payment.ts';
 export { sweepPayments, type SweepOptions, type SweepResult } from './payment-sweep.ts';
 export { paymentQueue, type PaymentQueue } from './payment-queue.ts';
 export { storePayment, listUnappliedPayments, storableJson, type PaymentRow, type NewPayment, type UnappliedPayment } from './payments.repository.ts';

@@ -27,7 +27,16 @@ export interface ReceiveDeps {
   db: Db;
   queue: PaymentQueue;
   logger: Pick<Logger, 'warn' | 'error'>;
+  enqueueTimeoutMs?: number;
 }
+
+/**
+ * How long a webhook waits for Redis to take a stored payment's job. BullMQ waits for a
+ * connection that is not ready instead of failing, so an outage would hang every delivery (and
+ * the provider would time out and resend); the payment is already stored, so it is answered
+ * `stored` and the sweeper queues it.
+ */
+export const ENQUEUE_TIMEOUT_MS = 3_000;
 
 type Decided = { status: 'accepted'; event: PointsEvent } | { status: 'parked' } | PaymentRejection;
 
@@ -48,7 +57,7 @@ export async function receivePayment(deps: ReceiveDeps, intake: PaymentIntake): 
   if (row.status === 'parked' || row.status === 'applied') return { row, answer: { status: row.status, idempotency_key: row.event_key } };
   const event = pointsEventSchema.parse(row.event);
   try {
-    const jobId = await deps.queue.enqueue(event);
+    const jobId = await withTimeout(deps.queue.enqueue(event), deps.enqueueTimeoutMs ?? ENQUEUE_TIMEOUT_MS);
     await markQueued(deps.db, row.id);
     return { row, answer: { status: 'queued', idempotency_key: row.event_key, job_id: jobId } };
   } catch (error) {
@@ -57,6 +66,16 @@ export async function receivePayment(deps: ReceiveDeps, intake: PaymentIntake): 
     deps.logger.error({ err: error, provider: row.provider, payment_id: row.payment_id }, 'payment stored but not queued: the sweeper will queue it');
     return { row, answer: { status: 'stored', idempotency_key: row.event_key } };
   }
+}
+
+/** The promise, or a rejection once `ms` passed (the promise runs on: an add that lands late is a harmless duplicate). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the queue did not answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 async function decide(db: Db, intake: PaymentIntake): Promise<Decided> {
