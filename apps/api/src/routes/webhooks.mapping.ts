@@ -203,7 +203,7 @@ export const tonPaymentSchema = z.object({
   /** The transaction hash, hex or base64(url) of its 32 bytes; read as its canonical lower-case hex. */
   tx_hash: z
     .string()
-    .max(128)
+    .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'a transaction hash: 32 bytes as hex (64 digits) or base64/base64url (43–44 characters)')
     .transform((text, ctx) => {
       const hash = canonicalTonHash(text);
       if (hash === null) ctx.addIssue({ code: 'custom', message: 'not a transaction hash: 32 bytes as hex (64 digits) or base64/base64url (43–44 characters)' });
