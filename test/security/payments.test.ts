@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@pe/api';
 import { ApiKeyVerifier, hmacSha256Hex, nowPaymentsSignature } from '@pe/auth';
@@ -12,8 +12,8 @@ import { loadConfig } from '@pe/config';
 import { createRedis, MAINTENANCE_JOBS } from '@pe/jobs';
 import { createLogger } from '@pe/logger';
 import { paymentQueue, type SweepResult } from '@pe/payments';
-import { createMaintenanceProcessor } from '@pe/scheduler';
-import { randomUser } from '../support/services.ts';
+import { createMaintenanceProcessor, startScheduler, type RunningScheduler } from '@pe/scheduler';
+import { randomUser, redisUrl } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -291,6 +291,54 @@ describe('issue 11: a verified payment is stored before the provider\'s 200; the
     expect((await nowPayments(ipn(id, `${user}/pack:medium`, { price_amount: 9.99 }))).body).toEqual({ status: 'applied', idempotency_key: key });
     expect(await ledgerRows(key)).toHaveLength(1);
     expect(await credit(user)).toBe(5_500);
+  });
+
+  it('a job that failed for good (its attempts used up while PostgreSQL was away) is retried by the sweeper, not left holding the job id', async () => {
+    await engine.stopWorker();
+    const user = randomUser('failed');
+    const id = paymentId();
+    const key = `nowpayments:${id}`;
+    const connection = createRedis(redisUrl(), 'worker', { connectionName: `${engine.prefix}:failing` });
+    try {
+      expect((await nowPayments(ipn(id, `${user}/pack:small`))).body).toMatchObject({ status: 'queued' });
+      const job = await engine.client.findEventJob(key, user);
+      // A worker whose every attempt fails, as one does while the database is unreachable.
+      const failing = new Worker(job?.queueName ?? '', async () => {
+        throw new UnrecoverableError('simulated: attempts used up');
+      }, { connection, prefix: engine.prefix });
+      await waitUntil('the job to fail', async () => ((await job?.getState()) === 'failed' ? true : undefined));
+      await failing.close();
+      expect(await sweep()).toMatchObject({ requeued: 1 });
+      expect(await job?.getState()).toBe('waiting');
+    } finally {
+      connection.disconnect();
+      engine.startWorker();
+    }
+    expect(await ledgerRow(key)).toMatchObject({ status: 'applied' });
+    expect(await credit(user)).toBe(1_000);
+  });
+
+  it('the scheduler runs the sweep (registered every minute, and once at start): a lost job is queued again without anyone calling it', async () => {
+    await engine.stopWorker();
+    const user = randomUser('sched');
+    const id = paymentId();
+    const key = `nowpayments:${id}`;
+    const connection = createRedis(redisUrl(), 'worker', { connectionName: `${engine.prefix}:scheduler` });
+    let scheduler: RunningScheduler | undefined;
+    try {
+      expect((await nowPayments(ipn(id, `${user}/pack:small`))).body).toMatchObject({ status: 'queued' });
+      await (await engine.client.findEventJob(key, user))?.remove();
+      scheduler = await startScheduler({ ledger: engine.ledger, connection, logger }, { QUEUE_PREFIX: engine.prefix, QUEUE_PARTITIONS: engine.partitions, PAYMENT_SWEEP_AFTER_SECONDS: 0 });
+      expect(await scheduler.queue.getJobScheduler(MAINTENANCE_JOBS.paymentSweep)).toMatchObject({ every: 60_000 });
+      await waitUntil('the sweep to queue the payment again', async () => (await engine.client.findEventJob(key, user)) ?? undefined);
+    } finally {
+      await scheduler?.close();
+      connection.disconnect();
+      engine.startWorker();
+    }
+    expect(await ledgerRow(key)).toMatchObject({ status: 'applied' });
+    expect(await ledgerRows(key)).toHaveLength(1);
+    expect(await credit(user)).toBe(1_000);
   });
 
   it('Redis unreachable when the payment arrives: 200 "stored" (not a 5xx the provider retries), and the sweeper queues it once Redis answers', async () => {
