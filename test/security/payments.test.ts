@@ -11,7 +11,7 @@ import { PointsClient } from '@pe/client';
 import { loadConfig } from '@pe/config';
 import { createRedis, MAINTENANCE_JOBS } from '@pe/jobs';
 import { createLogger } from '@pe/logger';
-import { paymentQueue, type SweepResult } from '@pe/payments';
+import { listUnappliedPayments, paymentQueue, type SweepResult } from '@pe/payments';
 import { createMaintenanceProcessor, startScheduler, type RunningScheduler } from '@pe/scheduler';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
@@ -357,6 +357,8 @@ describe('issue 11: a verified payment is stored before the provider\'s 200; the
       const answer = await nowPayments(ipn(id, `${user}/pack:small`), `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
       expect(answer).toEqual({ status: 200, body: { status: 'stored', idempotency_key: `nowpayments:${id}` } });
       expect(await stored('nowpayments', 'purchase', String(id))).toMatchObject({ status: 'received', attempts: 0 });
+      // Acknowledged, not applied: what reconcile will list.
+      expect((await listUnappliedPayments(engine.db, { olderThanMinutes: 0 })).map((p) => p.event_key)).toEqual([`nowpayments:${id}`]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
       await deadRedis.close();
@@ -365,6 +367,7 @@ describe('issue 11: a verified payment is stored before the provider\'s 200; the
     expect(await sweep()).toMatchObject({ requeued: 1 });
     expect(await ledgerRow(`nowpayments:${id}`)).toMatchObject({ status: 'applied' });
     expect(await credit(user)).toBe(1_000);
+    expect(await listUnappliedPayments(engine.db, { olderThanMinutes: 0 })).toEqual([]);
   });
 
   it('the ledger stays balanced after all of the above', async () => {

@@ -74,7 +74,7 @@ describe('NOWPayments IPN → intake', () => {
       originalKey: 'nowpayments:5077125051',
       detail: expect.objectContaining({ order_id: 'someone-else/pack:small' }),
       claim: {
-        reverse: { kind: 'reverse', idempotency_key: 'nowpayments-refund:5077125051', transaction_key: 'nowpayments:5077125051', reason: 'nowpayments_refund', metadata: { order_id: 'someone-else/pack:small' } },
+        reverse: { kind: 'reverse', idempotency_key: 'nowpayments-refund:5077125051', transaction_key: 'nowpayments:5077125051', reason: 'nowpayments_refund', metadata: { order_id: 'someone-else/pack:small', price_amount: 1.99 } },
         claimedUserId: null,
       },
     });

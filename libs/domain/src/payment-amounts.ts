@@ -53,6 +53,7 @@ function numberText(value: number): string | null {
   return `${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
+/** n/d as an exact amount (d > 0). */
 export const exactOf = (n: bigint, d = 1n): Exact => ({ n, d });
 
 /** a × k / per, exact. */

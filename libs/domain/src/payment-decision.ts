@@ -19,6 +19,7 @@ export interface PaymentRejection {
   detail: Record<string, string | null>;
 }
 
+/** A rejection with its stable reason, a sentence for the operator, and the figures behind it. */
 export const rejectPayment = (reason: PaymentRejectionReason, message: string, detail: Record<string, string | null> = {}): PaymentRejection => ({
   status: 'rejected',
   reason,

@@ -106,6 +106,7 @@ export async function findLanded(db: Executor, limit: number) {
     .execute();
 }
 
+/** Marks rows applied, stamped with their ledger transaction's time (only rows still accepted, and only if the ledger has them). */
 export async function markApplied(db: Executor, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await sql`

@@ -14,6 +14,7 @@ export interface VerifiedDelivery {
   detail: Record<string, unknown>;
 }
 
+/** Records a verified delivery in `webhook_deliveries`. */
 export async function recordDelivery(db: Executor, delivery: VerifiedDelivery): Promise<void> {
   await db
     .insertInto('webhook_deliveries')

@@ -94,9 +94,10 @@ export function nowPaymentsIntake(ipn: NowPaymentsIpn, catalogue: Catalogue): Pa
       eventKey: key,
       originalKey: nowPaymentsPurchaseKey(paymentId),
       detail,
-      // The buyer is the purchase's: the refund IPN's order id is never trusted for it.
+      // The buyer is the purchase's: the refund IPN's order id is never trusted for it. The metadata
+      // is what refunds carried before 0007, so a refund recorded then replays instead of conflicting.
       claim: {
-        reverse: { kind: 'reverse', idempotency_key: key, transaction_key: nowPaymentsPurchaseKey(paymentId), reason: 'nowpayments_refund', metadata: { order_id: ipn.order_id == null ? null : toStorableText(ipn.order_id) } },
+        reverse: { kind: 'reverse', idempotency_key: key, transaction_key: nowPaymentsPurchaseKey(paymentId), reason: 'nowpayments_refund', metadata: { order_id: ipn.order_id == null ? null : toStorableText(ipn.order_id), price_amount: ipn.price_amount ?? null } },
         claimedUserId: null,
       },
     };
