@@ -212,6 +212,26 @@ describe('issue 10 item 4: refunds and keys', () => {
     expect(await ledgerRow(`stars-refund:${charge}`)).toMatchObject({ status: 'applied', user_id: buyer });
   });
 
+  it('a producer key posting under nowpayments:{id} over HTTP cannot make the genuine payment a silent no-op (200 queued, credit 0)', async () => {
+    const user = randomUser('squat');
+    const id = paymentId();
+    const key = `nowpayments:${id}`;
+    const producer = await engine.key('producer');
+    const squat = await engine.fetch('/api/points/events', { method: 'POST', key: producer, body: JSON.stringify({ kind: 'earn', idempotency_key: key, user_id: user, activity: 'text_request' }) });
+    // The API refuses the reserved namespace (400) where it checks it; where the squat is still
+    // queued, the genuine payment must say its key was taken rather than answer "queued" for nothing.
+    expect([202, 400]).toContain(squat.status);
+    if (squat.status === 202) await ledgerRow(key);
+    const answer = await nowPayments(ipn(id, `${user}/pack:small`));
+    if (squat.status === 202) {
+      expect(answer.body).toMatchObject({ status: 'rejected', reason: 'key_taken' });
+    } else {
+      expect(answer.body).toMatchObject({ status: 'queued' });
+      expect(await ledgerRow(key)).toMatchObject({ status: 'applied' });
+      expect(await credit(user)).toBe(1_000);
+    }
+  });
+
   it('a payment key squatted in the ledger by another event (sent straight to the queue) is never a silent no-op: 200 rejected key_taken, recorded', async () => {
     const user = randomUser('squat');
     const id = paymentId();
