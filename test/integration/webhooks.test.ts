@@ -4,8 +4,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { hmacSha256Hex, nowPaymentsSignature } from '@pe/auth';
-import { defaultProgram, type PointsEventInput } from '@pe/domain';
-import { nowPaymentsEvent, nowPaymentsIpnSchema, starsEvent, starsSchemaFor } from '../../apps/api/src/routes/webhooks.mapping.ts';
+import { buildCatalogue, defaultProgram, type PaymentIntake } from '@pe/domain';
+import { nowPaymentsIntake, nowPaymentsIpnSchema } from '../../apps/api/src/routes/webhooks.mapping.ts';
 import { randomUser } from '../support/services.ts';
 import { waitUntil } from '../support/wait.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
@@ -65,7 +65,7 @@ const ipn = (id: number, user: string, status = 'finished', product = 'pack:smal
   outcome_amount: 3.1,
   outcome_currency: 'trx',
 });
-const starsPayment = (charge: string, payload: string) => ({ currency: 'XTR', total_amount: 250, invoice_payload: payload, telegram_payment_charge_id: charge });
+const starsPayment = (charge: string, payload: string, stars = 250) => ({ currency: 'XTR', total_amount: stars, invoice_payload: payload, telegram_payment_charge_id: charge });
 
 /** The ledger's verdict on a key, once the worker has recorded it. */
 const ledgerRow = (key: string) =>
@@ -75,9 +75,16 @@ const balance = async (user: string, asset: string) =>
   Number((await engine.db.selectFrom('accounts').select('balance').where('user_id', '=', user).where('asset', '=', asset).where('bucket', '=', 'main').executeTakeFirst())?.balance ?? 0);
 const deliveries = (provider: string, id: string) =>
   engine.db.selectFrom('webhook_deliveries').select(['status', 'signature_ok', 'event_key']).where('provider', '=', provider).where('payment_id', '=', id).orderBy('id').execute();
-const eventOf = (resolved: { ok: true; value: PointsEventInput } | { ok: false }) => {
-  if (!resolved.ok) throw new Error('the test payload does not map to an event');
-  return resolved.value;
+const payment = (provider: string, kind: 'purchase' | 'refund', id: string) =>
+  engine.db.selectFrom('payments').select(['status', 'reason', 'user_id', 'event_key']).where('provider', '=', provider).where('kind', '=', kind).where('payment_id', '=', id).executeTakeFirst();
+/** Unverified deliveries counted for a provider (all hours). */
+const unverified = async (provider: string) =>
+  Number((await engine.db.selectFrom('webhook_unverified').select((eb) => eb.fn.sum<string>('deliveries').as('n')).where('provider', '=', provider).executeTakeFirst())?.n ?? 0);
+const built = buildCatalogue(defaultProgram, PRODUCTS);
+if (!built.ok) throw new Error(built.problems.join('; '));
+const eventOf = (intake: PaymentIntake | undefined) => {
+  if (intake?.type !== 'purchase' || intake.decision.status !== 'accepted') throw new Error('the test payload does not map to an accepted purchase');
+  return intake.decision.event;
 };
 
 describe('NOWPayments IPN', () => {
@@ -90,12 +97,15 @@ describe('NOWPayments IPN', () => {
     expect(await ledgerRow(`nowpayments:${id}`)).toMatchObject({ status: 'applied', kind: 'purchase_bonus' });
     expect(await balance(user, 'credit')).toBe(1_000);
     expect(await deliveries('nowpayments', String(id))).toEqual([{ status: 'finished', signature_ok: true, event_key: `nowpayments:${id}` }]);
+    // Stored before the answer, queued, with the buyer.
+    expect(await payment('nowpayments', 'purchase', String(id))).toEqual({ status: 'queued', reason: null, user_id: user, event_key: `nowpayments:${id}` });
   });
 
-  it('a forged signature: 401, logged without the secret, recorded, nothing queued', async () => {
+  it('a forged signature: 401, logged without the secret, counted (no row of its own), nothing queued', async () => {
     const user = randomUser();
     const id = paymentId();
     const body = ipn(id, user);
+    const counted = await unverified('nowpayments');
     const forged = nowPaymentsSignature(body, 'a-guessed-secret');
     const response = await nowPayments(body, forged);
     expect(response.status).toBe(401);
@@ -103,7 +113,9 @@ describe('NOWPayments IPN', () => {
     // The handler queues before it answers, so a job would exist by now.
     expect(await engine.client.findEventJob(`nowpayments:${id}`, user)).toBeUndefined();
     expect(await ledgerRows(`nowpayments:${id}`)).toEqual([]);
-    expect(await deliveries('nowpayments', String(id))).toEqual([{ status: 'unverified', signature_ok: false, event_key: null }]);
+    expect(await deliveries('nowpayments', String(id))).toEqual([]);
+    expect(await payment('nowpayments', 'purchase', String(id))).toBeUndefined();
+    expect(await unverified('nowpayments')).toBe(counted + 1);
     const warning = await waitUntil('the rejection log line', async () => rawLog.find((line) => line.includes('webhook signature rejected') && line.includes(String(id))));
     expect(warning).toContain('"provider":"nowpayments"');
     const requestLine = await waitUntil('the request log line', async () => rawLog.find((line) => line.includes('"url":"/webhooks/nowpayments"') && line.includes('"statusCode":401')));
@@ -130,7 +142,7 @@ describe('NOWPayments IPN', () => {
     const [first, second] = await Promise.all([nowPayments(body), nowPayments(body)]);
     expect([first.status, second.status]).toEqual([200, 200]);
     // The event the webhook queued, rebuilt from the same body, waits for the first outcome.
-    const event = eventOf(nowPaymentsEvent(nowPaymentsIpnSchema.parse(body), PRODUCTS, defaultProgram));
+    const event = eventOf(nowPaymentsIntake(nowPaymentsIpnSchema.parse(body), built.catalogue));
     const outcome = await engine.client.spend(event);
     expect(outcome).toMatchObject({ status: 'applied', idempotency_key: key, replayed: false });
 
@@ -184,14 +196,15 @@ describe('NOWPayments IPN', () => {
     expect(await ledgerRows(`nowpayments-refund:${id}`)).toHaveLength(1);
   });
 
-  it('a verified IPN whose order_id names no product: 400 naming order_id, recorded, nothing queued', async () => {
+  it('a verified IPN whose order_id names no product: 200 rejected (so NOWPayments stops resending it), recorded with the reason, nothing queued', async () => {
     const user = randomUser();
     const id = paymentId();
     const response = await nowPayments(ipn(id, user, 'finished', 'pack:nonexistent'));
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ field: 'order_id' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'rejected', reason: 'unknown_product', message: expect.stringContaining('nonexistent') });
     expect(await engine.client.findEventJob(`nowpayments:${id}`, user)).toBeUndefined();
     expect(await deliveries('nowpayments', String(id))).toEqual([{ status: 'finished', signature_ok: true, event_key: null }]);
+    expect(await payment('nowpayments', 'purchase', String(id))).toEqual({ status: 'rejected', reason: 'unknown_product', user_id: user, event_key: `nowpayments:${id}` });
   });
 });
 
@@ -199,7 +212,8 @@ describe('Telegram Stars', () => {
   it('a successful_payment forwarded as the Telegram update grants the named product (a PAYMENT_PRODUCTS subscription)', async () => {
     const user = '77' + String(Date.now() % 1e8);
     const charge = chargeId();
-    const response = await stars({ update_id: 1, message: { message_id: 5, from: { id: Number(user), is_bot: false }, successful_payment: starsPayment(charge, 'premium_month') } });
+    // premium_month (PAYMENT_PRODUCTS) costs what it contains: one PREMIUM period, 350 stars.
+    const response = await stars({ update_id: 1, message: { message_id: 5, from: { id: Number(user), is_bot: false }, successful_payment: starsPayment(charge, 'premium_month', 350) } });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'queued', idempotency_key: `stars:${charge}` });
     expect(await ledgerRow(`stars:${charge}`)).toMatchObject({ status: 'applied' });
@@ -208,18 +222,17 @@ describe('Telegram Stars', () => {
     expect(await balance(user, 'points')).toBe(defaultProgram.tiers['PREMIUM']?.subscription_bonus);
   });
 
-  it('a wrong or missing secret token: 401, nothing queued', async () => {
+  it('a wrong or missing secret token: 401, counted, nothing queued', async () => {
     const user = randomUser();
     const charge = chargeId();
     const body = { user_id: user, successful_payment: starsPayment(charge, 'pack:small') };
+    const counted = await unverified('telegram_stars');
     expect((await stars(body, `${STARS_SECRET.slice(0, -1)}X`)).status).toBe(401);
     const missing = await engine.fetch('/webhooks/telegram-stars', { method: 'POST', body: JSON.stringify(body) });
     expect(missing.status).toBe(401);
     expect(await engine.client.findEventJob(`stars:${charge}`, user)).toBeUndefined();
-    expect(await deliveries('telegram_stars', charge)).toEqual([
-      { status: 'unverified', signature_ok: false, event_key: null },
-      { status: 'unverified', signature_ok: false, event_key: null },
-    ]);
+    expect(await deliveries('telegram_stars', charge)).toEqual([]);
+    expect(await unverified('telegram_stars')).toBe(counted + 2);
     expect(rawLog.join('\n')).not.toContain(STARS_SECRET);
   });
 
@@ -234,10 +247,8 @@ describe('Telegram Stars', () => {
     const refund = { user_id: user, refunded_payment: starsPayment(charge, 'pack:small') };
     const [a, b] = await Promise.all([stars(refund), stars(refund)]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    expect(await a.json()).toMatchObject({ idempotency_key: `stars-refund:${charge}` });
-    const reverse = eventOf(starsEvent(starsSchemaFor(refund).parse(refund), PRODUCTS, defaultProgram));
-    expect(reverse).toMatchObject({ kind: 'reverse', transaction_key: `stars:${charge}` });
-    expect(await engine.client.spend(reverse)).toMatchObject({ status: 'applied', amount: 1_000 });
+    expect(await a.json()).toMatchObject({ status: 'queued', idempotency_key: `stars-refund:${charge}` });
+    expect(await ledgerRow(`stars-refund:${charge}`)).toMatchObject({ status: 'applied', kind: 'reverse' });
     expect(await balance(user, 'credit')).toBe(0);
     expect(await engine.db.selectFrom('reversals').select(['reversal_key']).where('original_key', '=', `stars:${charge}`).execute()).toEqual([{ reversal_key: `stars-refund:${charge}` }]);
     expect(await ledgerRows(`stars-refund:${charge}`)).toHaveLength(1);
@@ -254,8 +265,8 @@ describe('TON payment watcher (HMAC-SHA256 over the raw body)', () => {
   it('a signed payment grants credit; re-serialising the same JSON breaks the signature', async () => {
     const user = randomUser();
     const hash = randomBytes(32).toString('hex');
-    // Formatted and unicode on purpose: the signature covers these exact bytes.
-    const raw = `{\n  "tx_hash": "${hash}",\n  "user_id": "${user}",\n  "product": "credit:750",\n  "sender": "EQ…wallet ✓"\n}`;
+    // Formatted and unicode on purpose: the signature covers these exact bytes. 750 credit cost 0.525 TON.
+    const raw = `{\n  "tx_hash": "${hash}",\n  "user_id": "${user}",\n  "product": "credit:750",\n  "amount": "525000000",\n  "sender": "EQ…wallet ✓"\n}`;
     const reformatted = JSON.stringify(JSON.parse(raw));
     expect((await ton(reformatted, hmacSha256Hex(raw, TON_SECRET))).status).toBe(401);
     expect(await engine.client.findEventJob(`ton:${hash}`, user)).toBeUndefined();

@@ -1,6 +1,6 @@
 // Pure: program schema validation (zod only); this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { defaultProgram, defaultProgramInput, programSchema, type ProgramInput } from '@pe/domain';
+import { defaultProgram, defaultProgramInput, priceListSchema, programSchema, type ProgramInput } from '@pe/domain';
 
 /** A copy of the default program input with one change made by `edit`. */
 function edited(edit: (input: ProgramInput) => void): unknown {
@@ -50,6 +50,20 @@ describe('the default program', () => {
     expect(defaultProgram.earning.activities['chart_request']).toMatchObject({ base: 15, min_interval_seconds: 10 });
     expect(defaultProgram.earning.activities['daily_login']).toMatchObject({ base: 50, multiplied: false, capped: false, daily_login: true, min_interval_seconds: 0 });
     expect(defaultProgram.earning.activities['referral_signup']).toMatchObject({ base: 500, multiplied: false, capped: false, daily_login: false });
+  });
+
+  it('prices products per provider: decimals kept exactly as canonical text, nanotons as digits', () => {
+    expect(defaultProgram.credit_packs['medium']?.prices).toEqual({ telegram_stars: 500, ton: '3500000000', nowpayments: { usd: '9.99' } });
+    expect(defaultProgram.credit_price).toEqual({ credit: 100, prices: { telegram_stars: 10, ton: '70000000', nowpayments: { usd: '0.2' } } });
+    const program = programSchema.parse(
+      edited((p) => {
+        p.credit_packs['small'] = { credit: 1_000, prices: { ton: 700_000_000, nowpayments: { eur: 1.9, btc: '0.00002500' } } };
+      }),
+    );
+    expect(program.credit_packs['small']?.prices).toEqual({ ton: '700000000', nowpayments: { eur: '1.9', btc: '0.000025' } });
+    // A price list as the program serialises it (GET /api/admin/config) loads back the same.
+    const prices = program.credit_packs['small']?.prices;
+    expect(priceListSchema.parse(JSON.parse(JSON.stringify(prices)))).toEqual(prices);
   });
 
   it('accepts a multiplier with exactly 4 decimals and another IANA zone', () => {
@@ -178,6 +192,69 @@ describe('rejected programs name the path of the problem', () => {
         p.credit_packs['small'] = { credit: 0 };
       },
       path: ['credit_packs', 'small', 'credit'],
+    },
+    {
+      label: 'a price for the default tier (it cannot be sold)',
+      edit: (p: ProgramInput) => {
+        p.tiers['FREE'] = { multiplier: 1, prices: { telegram_stars: 1 } };
+      },
+      path: ['tiers', 'FREE', 'prices'],
+    },
+    {
+      label: 'a misspelt provider in a price list',
+      edit: (p: ProgramInput) => {
+        p.credit_packs['small'] = { credit: 1_000, prices: { stars: 100 } as never };
+      },
+      path: ['credit_packs', 'small', 'prices'],
+    },
+    {
+      label: 'a fractional Stars price',
+      edit: (p: ProgramInput) => {
+        p.credit_packs['small'] = { credit: 1_000, prices: { telegram_stars: 99.5 } };
+      },
+      path: ['credit_packs', 'small', 'prices', 'telegram_stars'],
+    },
+    {
+      label: 'a TON price that is not whole nanotons',
+      edit: (p: ProgramInput) => {
+        p.tiers['VIP'] = { multiplier: 2, prices: { ton: '1.5' } };
+      },
+      path: ['tiers', 'VIP', 'prices', 'ton'],
+    },
+    {
+      label: 'a NOWPayments price of 0',
+      edit: (p: ProgramInput) => {
+        p.credit_packs['small'] = { credit: 1_000, prices: { nowpayments: { usd: '0' } } };
+      },
+      path: ['credit_packs', 'small', 'prices', 'nowpayments', 'usd'],
+    },
+    {
+      label: 'a NOWPayments price in exponent form',
+      edit: (p: ProgramInput) => {
+        p.credit_packs['small'] = { credit: 1_000, prices: { nowpayments: { usd: '1e3' } } };
+      },
+      path: ['credit_packs', 'small', 'prices', 'nowpayments', 'usd'],
+    },
+    {
+      label: 'a credit price per 0 credit',
+      edit: (p: ProgramInput) => {
+        p.credit_price = { credit: 0, prices: { telegram_stars: 1 } };
+      },
+      path: ['credit_price', 'credit'],
+    },
+    {
+      label: 'a named product of a tier that does not exist',
+      edit: (p: ProgramInput) => {
+        p.products = { gold_month: { product: { type: 'subscription', tier: 'GOLD', periods: 1 } } };
+      },
+      path: ['products', 'gold_month', 'product'],
+    },
+    {
+      label: 'a named product of a pack named constructor',
+      edit: (p: ProgramInput) => {
+        p.products = { odd: { product: { type: 'credit_pack', pack: 'constructor' } } };
+      },
+      path: ['products', 'odd', 'product'],
     },
     {
       label: 'a zero point_multi',

@@ -1,117 +1,125 @@
-// Pure: payment webhook payloads → ledger events (zod and the default program); this file needs no services.
+// Pure: payment webhook payloads → intakes (zod, the default program's catalogue); this file needs no services.
 import { describe, expect, it } from 'vitest';
 import { decideRateLimit } from '@pe/auth';
-import { defaultProgram, pointsEventSchema } from '@pe/domain';
+import { buildCatalogue, defaultProgram, pointsEventSchema, type Catalogue, type PaymentIntake } from '@pe/domain';
 import {
-  nowPaymentsEvent,
+  nowPaymentsIntake,
   nowPaymentsIpnSchema,
-  resolveOrderReference,
-  resolveProduct,
-  starsEvent,
+  parseOrderReference,
+  starsIntake,
   starsSchemaFor,
-  tonEvent,
+  tonIntake,
   tonPaymentSchema,
-  type ProductTable,
 } from '../../apps/api/src/routes/webhooks.mapping.ts';
 
-const products: ProductTable = {
-  premium_month: { type: 'subscription', tier: 'PREMIUM', periods: 1 },
-  starter: { type: 'credit_pack', pack: 'small' },
-};
+const built = buildCatalogue(defaultProgram, { premium_month: { type: 'subscription', tier: 'PREMIUM', periods: 1 }, starter: { type: 'credit_pack', pack: 'small' } });
+if (!built.ok) throw new Error(built.problems.join('; '));
+const catalogue: Catalogue = built.catalogue;
 
-describe('resolveProduct', () => {
+/** The event an accepted purchase queues (fails the test otherwise), checked against the event schema. */
+function acceptedEvent(intake: PaymentIntake | undefined) {
+  if (intake?.type !== 'purchase' || intake.decision.status !== 'accepted') throw new Error(`not an accepted purchase: ${JSON.stringify(intake)}`);
+  expect(pointsEventSchema.safeParse(intake.decision.event).success).toBe(true);
+  return intake.decision.event;
+}
+
+describe('parseOrderReference ({user_id}/{product}[/{reference}])', () => {
   it.each([
-    { spec: 'sub:PREMIUM', product: { type: 'subscription', tier: 'PREMIUM', periods: 1 } },
-    { spec: 'sub:VIP:3', product: { type: 'subscription', tier: 'VIP', periods: 3 } },
-    { spec: 'pack:small', product: { type: 'credit_pack', pack: 'small' } },
-    { spec: 'credit:500', product: { type: 'credit', credit: 500 } },
-    { spec: 'premium_month', product: { type: 'subscription', tier: 'PREMIUM', periods: 1 } },
-    { spec: 'starter', product: { type: 'credit_pack', pack: 'small' } },
-  ])('$spec', ({ spec, product }) => {
-    expect(resolveProduct(spec, products, defaultProgram, 'p')).toEqual({ ok: true, value: product });
-  });
-
-  it.each([
-    { spec: 'sub:GOLD', message: /not a paid tier/ },
-    { spec: 'sub:FREE', message: /not a paid tier/ },
-    { spec: 'sub:PREMIUM:0', message: /periods/ },
-    { spec: 'sub:PREMIUM:121', message: /periods/ },
-    { spec: 'pack:huge', message: /not a credit pack/ },
-    { spec: 'credit:0', message: /not a product/ },
-    { spec: 'credit:-5', message: /not a product/ },
-    { spec: 'credit:1.5', message: /not a product/ },
-    { spec: 'unknown_name', message: /no product named/ },
-    { spec: 'sub:premium', message: /not a product/ },
-    { spec: '', message: /not a product/ },
-  ])('refuses $spec, naming the field', ({ spec, message }) => {
-    const resolved = resolveProduct(spec, products, defaultProgram, 'order_id');
-    expect(resolved).toMatchObject({ ok: false, field: 'order_id' });
-    expect(resolved.ok ? '' : resolved.message).toMatch(message);
-  });
-
-  it('a named product needs PAYMENT_PRODUCTS', () => {
-    expect(resolveProduct('starter', undefined, defaultProgram, 'p')).toMatchObject({ ok: false, message: expect.stringMatching(/PAYMENT_PRODUCTS/) });
-  });
-});
-
-describe('resolveOrderReference ({user_id}/{product}[/{reference}])', () => {
-  it.each([
-    { ref: '42/sub:PREMIUM:1', userId: '42', product: { type: 'subscription', tier: 'PREMIUM', periods: 1 } },
-    { ref: 'tg:42/pack:small/1717171717', userId: 'tg:42', product: { type: 'credit_pack', pack: 'small' } },
-    { ref: 'u_7/premium_month', userId: 'u_7', product: { type: 'subscription', tier: 'PREMIUM', periods: 1 } },
-  ])('$ref', ({ ref, userId, product }) => {
-    expect(resolveOrderReference(ref, products, defaultProgram, 'order_id')).toEqual({ ok: true, value: { userId, product } });
+    { ref: '42/sub:PREMIUM:1', userId: '42', spec: 'sub:PREMIUM:1' },
+    { ref: 'tg:42/pack:small/1717171717', userId: 'tg:42', spec: 'pack:small' },
+    { ref: 'u_7/premium_month', userId: 'u_7', spec: 'premium_month' },
+  ])('$ref', ({ ref, userId, spec }) => {
+    expect(parseOrderReference(ref)).toEqual({ userId, spec });
   });
 
   it.each(['sub:PREMIUM:1', '42', '/pack:small', '42/pack:small/a/b', 'a b/pack:small'])('refuses %s', (ref) => {
-    expect(resolveOrderReference(ref, products, defaultProgram, 'order_id')).toMatchObject({ ok: false, field: 'order_id' });
+    expect(parseOrderReference(ref)).toBeNull();
   });
 });
 
-describe('provider payloads → events', () => {
-  it('a finished NOWPayments IPN becomes a purchase_bonus keyed by the payment id, and a valid event', () => {
-    const ipn = nowPaymentsIpnSchema.parse({ payment_id: 5077125051, payment_status: 'finished', order_id: '42/pack:small', price_amount: 9.99, price_currency: 'usd', outcome_amount: 1 });
-    const resolved = nowPaymentsEvent(ipn, products, defaultProgram);
-    expect(resolved).toEqual({
-      ok: true,
-      value: {
-        kind: 'purchase_bonus',
-        idempotency_key: 'nowpayments:5077125051',
-        user_id: '42',
-        provider: 'nowpayments',
-        payment_id: '5077125051',
-        product: { type: 'credit_pack', pack: 'small' },
-        metadata: { order_id: '42/pack:small', price_amount: 9.99, price_currency: 'usd' },
+describe('NOWPayments IPN → intake', () => {
+  const ipn = (fields: Record<string, unknown>) => nowPaymentsIpnSchema.parse({ payment_id: 5077125051, payment_status: 'finished', order_id: '42/pack:small', price_amount: 1.99, price_currency: 'usd', ...fields });
+
+  it('a finished IPN that pays the price becomes a purchase_bonus keyed by the payment id', () => {
+    const intake = nowPaymentsIntake(ipn({ pay_amount: 0.00003, actually_paid: 0.00003, pay_currency: 'btc', outcome_amount: 1 }), catalogue);
+    expect(intake).toMatchObject({ type: 'purchase', provider: 'nowpayments', paymentId: '5077125051', eventKey: 'nowpayments:5077125051', userId: '42' });
+    expect(acceptedEvent(intake)).toEqual({
+      kind: 'purchase_bonus',
+      idempotency_key: 'nowpayments:5077125051',
+      user_id: '42',
+      provider: 'nowpayments',
+      payment_id: '5077125051',
+      product: { type: 'credit_pack', pack: 'small' },
+      metadata: { order_id: '42/pack:small', price_amount: 1.99, price_currency: 'usd' },
+    });
+  });
+
+  it.each([
+    { name: 'no order id', fields: { order_id: null }, reason: 'invalid_reference' },
+    { name: 'an order id without a product', fields: { order_id: '42' }, reason: 'invalid_reference' },
+    { name: 'an unknown pack', fields: { order_id: '42/pack:nonexistent' }, reason: 'unknown_product' },
+    { name: 'price_amount 1 for credit:999999999999999', fields: { order_id: 'u/credit:999999999999999', price_amount: 1 }, reason: 'underpaid' },
+    { name: 'price_amount as a string "0"', fields: { price_amount: '0' }, reason: 'invalid_amount' },
+    { name: 'a currency with no price', fields: { price_currency: 'eur' }, reason: 'unpriced' },
+  ])('a finished IPN with $name is a rejected purchase ($reason)', ({ fields, reason }) => {
+    expect(nowPaymentsIntake(ipn(fields), catalogue)).toMatchObject({ type: 'purchase', eventKey: 'nowpayments:5077125051', decision: { status: 'rejected', reason } });
+  });
+
+  it('a refunded IPN is a refund of nowpayments:{id}, claiming no user (the buyer comes from the payment)', () => {
+    expect(nowPaymentsIntake(ipn({ payment_status: 'refunded', order_id: 'someone-else/pack:small' }), catalogue)).toEqual({
+      type: 'refund',
+      provider: 'nowpayments',
+      paymentId: '5077125051',
+      eventKey: 'nowpayments-refund:5077125051',
+      originalKey: 'nowpayments:5077125051',
+      detail: expect.objectContaining({ order_id: 'someone-else/pack:small' }),
+      claim: {
+        reverse: { kind: 'reverse', idempotency_key: 'nowpayments-refund:5077125051', transaction_key: 'nowpayments:5077125051', reason: 'nowpayments_refund', metadata: { order_id: 'someone-else/pack:small', price_amount: 1.99 } },
+        claimedUserId: null,
       },
     });
-    expect(pointsEventSchema.safeParse(resolved.ok && resolved.value).success).toBe(true);
   });
 
-  it('a NOWPayments IPN without an order id names order_id', () => {
-    const ipn = nowPaymentsIpnSchema.parse({ payment_id: 1, payment_status: 'finished' });
-    expect(nowPaymentsEvent(ipn, products, defaultProgram)).toMatchObject({ ok: false, field: 'order_id' });
+  it.each(['waiting', 'confirming', 'partially_paid', 'failed', 'expired'])('%s asks for nothing (recorded only)', (status) => {
+    expect(nowPaymentsIntake(ipn({ payment_status: status }), catalogue)).toBeUndefined();
   });
 
-  const payment = { currency: 'XTR', total_amount: 500, invoice_payload: 'sub:PREMIUM:1', telegram_payment_charge_id: 'stxAbC123' };
-  it('a Stars payment (flat, or as the Telegram update) becomes a purchase_bonus keyed stars:{charge_id}', () => {
+  it('amounts in any JSON form pass the schema (the decision judges them); a payment id that is not one is a 400', () => {
+    for (const price_amount of [0, -50, 1e308, '1e3', 'NaN', null]) expect(nowPaymentsIpnSchema.safeParse({ payment_id: 1, payment_status: 'finished', price_amount }).success).toBe(true);
+    expect(nowPaymentsIpnSchema.safeParse({ payment_id: 'bad id!', payment_status: 'finished' }).error?.issues[0]?.path).toEqual(['payment_id']);
+  });
+});
+
+describe('Telegram Stars → intake', () => {
+  const payment = { currency: 'XTR', total_amount: 350, invoice_payload: 'sub:PREMIUM:1', telegram_payment_charge_id: 'stxAbC123' };
+
+  it('a payment (flat, or as the Telegram update) that pays the price becomes a purchase_bonus keyed stars:{charge_id}', () => {
     for (const body of [{ user_id: 42, successful_payment: payment }, { update_id: 9, message: { from: { id: 42 }, successful_payment: payment } }]) {
-      const delivery = starsSchemaFor(body).parse(body);
-      const resolved = starsEvent(delivery, products, defaultProgram);
-      expect(resolved).toMatchObject({ ok: true, value: { kind: 'purchase_bonus', idempotency_key: 'stars:stxAbC123', user_id: '42', product: { type: 'subscription', tier: 'PREMIUM', periods: 1 } } });
-      expect(pointsEventSchema.safeParse(resolved.ok && resolved.value).success).toBe(true);
+      const intake = starsIntake(starsSchemaFor(body).parse(body), catalogue);
+      expect(acceptedEvent(intake)).toMatchObject({ kind: 'purchase_bonus', idempotency_key: 'stars:stxAbC123', user_id: '42', product: { type: 'subscription', tier: 'PREMIUM', periods: 1 } });
     }
   });
 
-  it('an invoice payload may carry the bot\'s own prefix before the product', () => {
-    const delivery = starsSchemaFor({}).parse({ user_id: 42, successful_payment: { ...payment, invoice_payload: 'order-77/pack:medium' } });
-    expect(starsEvent(delivery, products, defaultProgram)).toMatchObject({ ok: true, value: { product: { type: 'credit_pack', pack: 'medium' } } });
+  it('an invoice payload may carry the bot\'s own prefix before the product; PAYMENT_PRODUCTS names still work', () => {
+    const prefixed = starsSchemaFor({}).parse({ user_id: 42, successful_payment: { ...payment, total_amount: 500, invoice_payload: 'order-77/pack:medium' } });
+    expect(acceptedEvent(starsIntake(prefixed, catalogue))).toMatchObject({ product: { type: 'credit_pack', pack: 'medium' } });
+    const named = starsSchemaFor({}).parse({ user_id: 42, successful_payment: { ...payment, invoice_payload: 'premium_month' } });
+    expect(acceptedEvent(starsIntake(named, catalogue))).toMatchObject({ product: { type: 'subscription', tier: 'PREMIUM' } });
   });
 
-  it('a Stars refund becomes a reverse of stars:{charge_id}, keyed stars-refund:{charge_id}', () => {
+  it('total_amount 1 with payload credit:999999999999999 is a rejected purchase (underpaid)', () => {
+    const delivery = starsSchemaFor({}).parse({ user_id: 42, successful_payment: { ...payment, total_amount: 1, invoice_payload: 'credit:999999999999999' } });
+    expect(starsIntake(delivery, catalogue)).toMatchObject({ type: 'purchase', decision: { status: 'rejected', reason: 'underpaid' } });
+  });
+
+  it('a refund is a refund of stars:{charge_id} keyed stars-refund:{charge_id}, the named user only claimed', () => {
     const delivery = starsSchemaFor({}).parse({ user_id: '42', refunded_payment: payment });
-    const resolved = starsEvent(delivery, products, defaultProgram);
-    expect(resolved).toMatchObject({ ok: true, value: { kind: 'reverse', idempotency_key: 'stars-refund:stxAbC123', user_id: '42', transaction_key: 'stars:stxAbC123' } });
-    expect(pointsEventSchema.safeParse(resolved.ok && resolved.value).success).toBe(true);
+    expect(starsIntake(delivery, catalogue)).toMatchObject({
+      type: 'refund',
+      eventKey: 'stars-refund:stxAbC123',
+      originalKey: 'stars:stxAbC123',
+      claim: { reverse: { kind: 'reverse', idempotency_key: 'stars-refund:stxAbC123', transaction_key: 'stars:stxAbC123' }, claimedUserId: '42' },
+    });
   });
 
   it.each([
@@ -124,10 +132,38 @@ describe('provider payloads → events', () => {
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual(path);
   });
+});
 
-  it('a TON payment becomes a purchase_bonus keyed ton:{tx_hash}', () => {
-    const ton = tonPaymentSchema.parse({ tx_hash: 'abcdef0123456789abcdef', user_id: 42, product: 'credit:500', amount: '1500000000' });
-    expect(tonEvent(ton, products, defaultProgram)).toMatchObject({ ok: true, value: { idempotency_key: 'ton:abcdef0123456789abcdef', user_id: '42', product: { type: 'credit', credit: 500 } } });
+describe('TON watcher → intake', () => {
+  const hash = '9f2c1e0a4b7d8e6f5a3c2b1d0e9f8a7b9f2c1e0a4b7d8e6f5a3c2b1d0e9f8a7b';
+  const body = (fields: Record<string, unknown>) => ({ tx_hash: hash, user_id: 42, product: 'credit:500', amount: '350000000', ...fields });
+
+  it('a payment that pays the price becomes a purchase_bonus keyed ton:{lower-case hex}, however the hash is written', () => {
+    const bytes = Buffer.from(hash, 'hex');
+    for (const written of [hash, hash.toUpperCase(), bytes.toString('base64'), bytes.toString('base64url')]) {
+      const intake = tonIntake(tonPaymentSchema.parse(body({ tx_hash: written })), catalogue);
+      expect(intake).toMatchObject({ paymentId: hash, eventKey: `ton:${hash}` });
+      expect(acceptedEvent(intake)).toMatchObject({ idempotency_key: `ton:${hash}`, payment_id: hash, user_id: '42', product: { type: 'credit', credit: 500 } });
+    }
+  });
+
+  it.each([
+    { name: 'amount "1"', fields: { amount: '1' }, reason: 'underpaid' },
+    { name: 'amount "0"', fields: { amount: 0 }, reason: 'invalid_amount' },
+    { name: 'product constructor', fields: { product: 'constructor' }, reason: 'unknown_product' },
+    { name: 'product pack:constructor', fields: { product: 'pack:constructor' }, reason: 'unknown_product' },
+  ])('$name is a rejected purchase ($reason)', ({ fields, reason }) => {
+    expect(tonIntake(tonPaymentSchema.parse(body(fields)), catalogue)).toMatchObject({ decision: { status: 'rejected', reason } });
+  });
+
+  it.each([
+    { name: 'a 16-byte hash', fields: { tx_hash: 'a3f1c2d4e5f60718293a4b5c6d7e8f90' }, path: ['tx_hash'] },
+    { name: 'a 33-byte hash', fields: { tx_hash: Buffer.alloc(33, 7).toString('base64') }, path: ['tx_hash'] },
+    { name: 'no amount (now required)', fields: { amount: undefined }, path: ['amount'] },
+    { name: 'a negative amount', fields: { amount: '-1' }, path: ['amount'] },
+    { name: 'a fractional amount', fields: { amount: 1.5 }, path: ['amount'] },
+  ])('$name is a 400 naming $path', ({ fields, path }) => {
+    expect(tonPaymentSchema.safeParse(body(fields)).error?.issues[0]?.path).toEqual(path);
   });
 });
 

@@ -1,9 +1,11 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { PointsClient } from '@pe/client';
 import type { Env } from '@pe/config';
 import { MAINTENANCE_JOBS, MAINTENANCE_QUEUE } from '@pe/jobs';
 import type { LedgerContext } from '@pe/ledger';
 import type { Logger } from '@pe/logger';
+import { paymentQueue } from '@pe/payments';
 import { createMaintenanceProcessor } from './maintenance.processor.ts';
 
 export interface RunningScheduler {
@@ -16,11 +18,12 @@ const KEEP = { removeOnComplete: { count: 500 }, removeOnFail: { count: 500 } };
 
 /**
  * Registers the job schedulers (the 15-minute cycle, the day boundary in the program's time
- * zone, the hold-lapse sweep every minute, retention hourly), triggers a catch-up at start, and runs the jobs.
+ * zone, the hold-lapse sweep and the payment sweep every minute, retention hourly), triggers a
+ * catch-up at start, and runs the jobs.
  */
 export async function startScheduler(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: Pick<Env, 'QUEUE_PREFIX'> & Partial<Pick<Env, 'CLOCK_RATE' | 'OUTBOX_RETENTION_DAYS' | 'WEBHOOK_RETENTION_DAYS'>>,
+  config: Pick<Env, 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS'> & Partial<Pick<Env, 'CLOCK_RATE' | 'OUTBOX_RETENTION_DAYS' | 'WEBHOOK_RETENTION_DAYS' | 'PAYMENT_SWEEP_AFTER_SECONDS'>>,
 ): Promise<RunningScheduler> {
   const { ledger, connection, logger } = deps;
   const program = ledger.program;
@@ -38,12 +41,17 @@ export async function startScheduler(
   await queue.upsertJobScheduler(MAINTENANCE_JOBS.lapseHolds, { every: every(60_000) }, { name: MAINTENANCE_JOBS.lapseHolds, opts: KEEP });
   // Retention counts in real days whatever the clock rate: it trims storage, not program time.
   await queue.upsertJobScheduler(MAINTENANCE_JOBS.retention, { every: 3_600_000 }, { name: MAINTENANCE_JOBS.retention, opts: KEEP });
+  // Payments wait in real time too: a provider's payment is not in program time.
+  await queue.upsertJobScheduler(MAINTENANCE_JOBS.paymentSweep, { every: 60_000 }, { name: MAINTENANCE_JOBS.paymentSweep, opts: KEEP });
   // Catch up on whatever fell due while no scheduler ran.
-  for (const name of [MAINTENANCE_JOBS.dayBoundary, MAINTENANCE_JOBS.cycle, MAINTENANCE_JOBS.lapseHolds]) {
+  for (const name of [MAINTENANCE_JOBS.dayBoundary, MAINTENANCE_JOBS.cycle, MAINTENANCE_JOBS.lapseHolds, MAINTENANCE_JOBS.paymentSweep]) {
     await queue.add(name, {}, KEEP);
   }
   const retention = { outboxDays: config.OUTBOX_RETENTION_DAYS ?? 7, webhookDays: config.WEBHOOK_RETENTION_DAYS ?? 90 };
-  const worker = new Worker(MAINTENANCE_QUEUE, createMaintenanceProcessor(ledger, retention), {
+  // The sweep hands stored payments to the event queues, as the webhook routes do.
+  const client = new PointsClient({ connection, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS, logger });
+  const payments = { queue: paymentQueue(client), logger, requeueAfterSeconds: config.PAYMENT_SWEEP_AFTER_SECONDS ?? 300 };
+  const worker = new Worker(MAINTENANCE_QUEUE, createMaintenanceProcessor(ledger, retention, payments), {
     connection,
     prefix: config.QUEUE_PREFIX,
     concurrency: 1,
@@ -59,6 +67,7 @@ export async function startScheduler(
     worker,
     close: async () => {
       await worker.close();
+      await client.close();
       await queue.close();
     },
   };

@@ -89,7 +89,9 @@ export const envSchema = z.object({
   TELEGRAM_STARS_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, '16–256 of A-Z a-z 0-9 _ - (Telegram secret_token rules)').optional(),
   /** HMAC-SHA256 key of the TON payment watcher (`x-signature` over the raw body); POST /webhooks/ton is off when unset. */
   TON_WEBHOOK_SECRET: z.string().min(16).optional(),
-  /** Named products a payment reference may use besides `sub:TIER[:periods]`, `pack:ID`, `credit:N` (JSON: name → product). */
+  /** A stored payment the ledger has not recorded this long after it was queued is queued again (the payment sweeper, every minute). */
+  PAYMENT_SWEEP_AFTER_SECONDS: int(0, 86_400).default(300),
+  /** Deprecated (use the program's `products`): named products a payment reference may use besides `sub:TIER[:periods]`, `pack:ID`, `credit:N` (JSON: name → product). */
   PAYMENT_PRODUCTS: z
     .string()
     .transform((text, ctx) => {

@@ -149,6 +149,39 @@ export interface WebhookDeliveriesTable {
   detail: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
+export type PaymentStatus = 'received' | 'queued' | 'applied' | 'rejected' | 'parked';
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+/** A verified payment or refund, stored before the provider's 200 (0007-payments). */
+export interface PaymentsTable {
+  id: Generated<string>;
+  provider: string;
+  kind: 'purchase' | 'refund';
+  payment_id: string;
+  status: PaymentStatus;
+  user_id: string | null;
+  claimed_user_id: string | null;
+  event_key: string;
+  original_key: string | null;
+  event: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  reason: string | null;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+  attempts: ColumnType<number, number | undefined, number>;
+  received_at: Timestamp;
+  queued_at: NullableTimestamp;
+  applied_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+/** Unverified webhook deliveries, counted per provider and hour. */
+export interface WebhookUnverifiedTable {
+  provider: string;
+  hour: ColumnType<Date, Date | string, Date | string>;
+  deliveries: Int8Default;
+  last_ip: string | null;
+  last_at: Timestamp;
+}
+
 /** Every table the engine owns, for Kysely. */
 export interface Database {
   users: UsersTable;
@@ -163,6 +196,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   cycle_runs: CycleRunsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  payments: PaymentsTable;
+  webhook_unverified: WebhookUnverifiedTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -3,7 +3,9 @@ import { programSchema, type Program, type ProgramInput } from './program.schema
 /**
  * The seeds' values: SYNTRA's earning rates, tiers, levels, streaks and limits, and StationThis's
  * allowance constants (NOCOINERSTARTER 199800, POINTMULTI 540, 1/18 back every 15 minutes).
- * Prices, credit packs and expiry are not in the seeds; these are starting values to edit.
+ * Task prices, credit packs, expiry and every payment price (tiers' and packs' `prices`,
+ * `credit_price`) are not in the seeds: they are our example values, to be replaced with your own.
+ * The payment prices keep one rate across providers: 100 credit = 10 stars = 0.07 TON = 0.20 USD.
  */
 export const defaultProgramInput: ProgramInput = {
   timezone: 'UTC',
@@ -28,9 +30,9 @@ export const defaultProgramInput: ProgramInput = {
   },
   tiers: {
     FREE: { multiplier: 1.0 },
-    BASIC: { multiplier: 1.2, subscription_bonus: 500, period_days: 30 },
-    PREMIUM: { multiplier: 1.5, subscription_bonus: 1500, period_days: 30 },
-    VIP: { multiplier: 2.0, subscription_bonus: 3000, period_days: 30 },
+    BASIC: { multiplier: 1.2, subscription_bonus: 500, period_days: 30, prices: { telegram_stars: 150, ton: '1000000000', nowpayments: { usd: '2.99' } } },
+    PREMIUM: { multiplier: 1.5, subscription_bonus: 1500, period_days: 30, prices: { telegram_stars: 350, ton: '2500000000', nowpayments: { usd: '6.99' } } },
+    VIP: { multiplier: 2.0, subscription_bonus: 3000, period_days: 30, prices: { telegram_stars: 750, ton: '5000000000', nowpayments: { usd: '14.99' } } },
   },
   default_tier: 'FREE',
   levels: [
@@ -53,10 +55,12 @@ export const defaultProgramInput: ProgramInput = {
     hold_ttl_minutes: 30,
   },
   credit_packs: {
-    small: { credit: 1_000 },
-    medium: { credit: 5_500 },
-    large: { credit: 12_000 },
+    small: { credit: 1_000, prices: { telegram_stars: 100, ton: '700000000', nowpayments: { usd: '1.99' } } },
+    medium: { credit: 5_500, prices: { telegram_stars: 500, ton: '3500000000', nowpayments: { usd: '9.99' } } },
+    large: { credit: 12_000, prices: { telegram_stars: 1_000, ton: '7000000000', nowpayments: { usd: '19.99' } } },
   },
+  credit_price: { credit: 100, prices: { telegram_stars: 10, ton: '70000000', nowpayments: { usd: '0.20' } } },
+  products: {},
   expiry: { points_after_days: 365, warn_days: 7 },
 };
 

@@ -86,7 +86,8 @@ export const settleEventSchema = z
 
 export const voidEventSchema = z.object({ kind: z.literal('void'), ...common, hold_key: idempotencyKey });
 
-const product = z.discriminatedUnion('type', [
+/** What a purchase grants: a credit pack of the program, an amount of credit, or periods of a tier. */
+export const purchaseProductSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('credit_pack'), pack: identifier }),
   z.object({ type: z.literal('credit'), credit: amount }),
   z.object({ type: z.literal('subscription'), tier: z.string().regex(/^[A-Z][A-Z0-9_]*$/), periods: z.number().int().positive().max(120).default(1) }),
@@ -98,7 +99,7 @@ export const purchaseBonusEventSchema = z.object({
   /** The payment provider and its payment id; the idempotency key is usually `{provider}:{payment_id}`. */
   provider: freeText(32).optional(),
   payment_id: freeText(200).optional(),
-  product,
+  product: purchaseProductSchema,
   /** Overrides the referrer recorded at signup. */
   referrer_id: userId.optional(),
 });

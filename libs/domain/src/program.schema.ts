@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { toBasisPoints } from './amounts.ts';
+import { purchaseProductSchema } from './events.schema.ts';
 import { own } from './lookup.ts';
+import { priceListSchema } from './price-list.schema.ts';
 
 const points = z.number().int().nonnegative();
 const multiplier = z
@@ -17,6 +19,7 @@ const multiplier = z
   });
 const localized = z.object({ ru: z.string().min(1), en: z.string().min(1) });
 const identifier = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _');
+const productName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'product names: lower-case letters, digits, _ and -');
 
 const activitySchema = z.object({
   base: points,
@@ -45,6 +48,8 @@ const tierSchema = z.object({
   subscription_bonus: points.default(0),
   /** Length of one subscription period in days. */
   period_days: z.number().int().positive().default(30),
+  /** What one period costs per payment provider; `sub:TIER:N` costs N times this. Unpriced: not for sale. */
+  prices: priceListSchema.optional(),
 });
 
 const priceSchema = z.object({
@@ -98,7 +103,24 @@ export const programSchema = z
       prices: z.record(identifier, priceSchema),
       hold_ttl_minutes: z.number().int().positive(),
     }),
-    credit_packs: z.record(identifier, z.object({ credit: points.refine((n) => n > 0) })),
+    credit_packs: z.record(
+      identifier,
+      z.object({
+        credit: points.refine((n) => n > 0),
+        /** What the pack costs per payment provider. Unpriced: not for sale. */
+        prices: priceListSchema.optional(),
+      }),
+    ),
+    /**
+     * Makes `credit:N` purchasable: `prices` buys `credit` units of credit, so N costs
+     * N / credit × prices (exact; never rounded in the buyer's favour). Absent: `credit:N` is refused.
+     */
+    credit_price: z.object({ credit: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), prices: priceListSchema }).optional(),
+    /**
+     * Named products a payment may reference by name (`premium_month`): what it grants, and its own
+     * prices; without prices it costs what it contains (a tier's periods, a pack, N credit).
+     */
+    products: z.record(productName, z.object({ product: purchaseProductSchema, prices: priceListSchema.optional() })).default({}),
     expiry: z.object({
       /** Earned points expire this many days after the program day they arrived (0 = never). */
       points_after_days: z.number().int().nonnegative(),
@@ -132,7 +154,22 @@ export const programSchema = z
     if (1440 % program.allowance.cycle_minutes !== 0) {
       ctx.addIssue({ code: 'custom', path: ['allowance', 'cycle_minutes'], message: 'must divide a day evenly' });
     }
+    if (own(program.tiers, program.default_tier)?.prices) {
+      ctx.addIssue({ code: 'custom', path: ['tiers', program.default_tier, 'prices'], message: 'the default tier is what a subscription falls back to: it cannot be sold' });
+    }
+    for (const [name, { product }] of Object.entries(program.products)) {
+      const problem = productProblem(program, product);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['products', name, 'product'], message: problem });
+    }
   });
+
+/** Why a product cannot be granted under this program (a tier that is not a paid tier, a pack that does not exist), or null. */
+export function productProblem(program: Pick<ProgramShape, 'tiers' | 'default_tier' | 'credit_packs'>, product: z.output<typeof purchaseProductSchema>): string | null {
+  if (product.type === 'subscription' && (!own(program.tiers, product.tier) || product.tier === program.default_tier)) return `"${product.tier}" is not a paid tier of the program`;
+  if (product.type === 'credit_pack' && !own(program.credit_packs, product.pack)) return `"${product.pack}" is not a credit pack of the program`;
+  return null;
+}
+type ProgramShape = { tiers: Record<string, unknown>; default_tier: string; credit_packs: Record<string, unknown> };
 
 /** The program as written in a file (multipliers as decimals). */
 export type ProgramInput = z.input<typeof programSchema>;

@@ -28,6 +28,8 @@ export const MAINTENANCE_JOBS = {
   dayBoundary: 'day-boundary',
   lapseHolds: 'lapse-holds',
   retention: 'retention',
+  /** Marks stored payments applied, applies parked refunds, queues again those the ledger lacks. */
+  paymentSweep: 'payment-sweep',
 } as const;
 export type MaintenanceJobName = (typeof MAINTENANCE_JOBS)[keyof typeof MAINTENANCE_JOBS];
 export const maintenanceJobSchema = z.object({ at: z.number().int().optional() });

@@ -13,7 +13,7 @@ import { statsQuery } from '../routes/stats.route.ts';
 import { keyParam, transactionQuery } from '../routes/transactions.route.ts';
 import { nowPaymentsIpnSchema, starsFlatSchema, starsUpdateSchema, tonPaymentSchema } from '../routes/webhooks.mapping.ts';
 import type { OperationDoc } from './operation.types.ts';
-import { errorResponse, outcomeResponse, queuedResponse } from './responses.schema.ts';
+import { errorResponse, outcomeResponse, paymentAnswer, queuedResponse } from './responses.schema.ts';
 
 /**
  * THE list of the API's routes for the OpenAPI document (GET /api/openapi.json, /api/docs).
@@ -215,44 +215,54 @@ export const operations: OperationDoc[] = [
   {
     method: 'post', path: '/webhooks/nowpayments', tag: 'webhooks', auth: 'provider_signature',
     summary: 'NOWPayments IPN (header x-nowpayments-sig: HMAC-SHA512 of the body with sorted keys)',
-    description: 'Off (404) while NOWPAYMENTS_IPN_SECRET is unset. A `finished` payment grants the product its `order_id` names (`{user_id}/{product}[/{ref}]`); a `refunded` one reverses that grant; other statuses are recorded. A bad signature answers 401.',
+    description:
+      'Off (404) while NOWPAYMENTS_IPN_SECRET is unset. A `finished` payment buys the product its `order_id` names (`{user_id}/{product}[/{ref}]`) when `price_amount` covers the product\'s price in `price_currency` (and `actually_paid` ≥ `pay_amount` when both are given); a `refunded` one reverses that purchase (parked until the purchase is applied); other statuses are recorded. A verified payment is stored before it is answered; one that does not pay the price is answered 200 `rejected` with a reason (see docs/payments.md). A bad signature answers 401.',
     body: {
       schema: nowPaymentsIpnSchema,
       examples: {
-        valid: [{ payment_id: 5077125051, payment_status: 'waiting', order_id: '42/pack:small', price_amount: 10, price_currency: 'usd', pay_currency: 'btc', actually_paid: 0 }],
+        valid: [
+          { payment_id: 5077125051, payment_status: 'waiting', order_id: '42/pack:small', price_amount: 10, price_currency: 'usd', pay_currency: 'btc', actually_paid: 0 },
+          { payment_id: 5077125053, payment_status: 'finished', order_id: '42/pack:small', price_amount: 1.99, price_currency: 'usd', pay_amount: 0.00003, pay_currency: 'btc', actually_paid: 0.00003 },
+        ],
         invalid: [
           { body: { payment_status: 'finished', order_id: '42/pack:small' }, field: 'payment_id' },
           { body: { payment_id: 5077125052, payment_status: 'Finished!' }, field: 'payment_status' },
         ],
       },
     },
-    responses: { 200: { description: 'queued or recorded' }, 401: { description: 'the signature does not verify', schema: errorResponse }, 404: { description: 'not configured' } },
+    responses: { 200: { description: 'queued, stored, applied, parked, rejected (with `reason`) or recorded', schema: paymentAnswer }, 401: { description: 'the signature does not verify', schema: errorResponse }, 404: { description: 'not configured' } },
   },
   {
     method: 'post', path: '/webhooks/telegram-stars', tag: 'webhooks', auth: 'provider_signature',
     summary: 'Telegram Stars payment or refund, forwarded by the bot (header X-Telegram-Bot-Api-Secret-Token)',
-    description: 'Off (404) while TELEGRAM_STARS_WEBHOOK_SECRET is unset. Either `{user_id, successful_payment | refunded_payment}` or the Telegram Update as received; the invoice payload names the product.',
+    description:
+      'Off (404) while TELEGRAM_STARS_WEBHOOK_SECRET is unset. Either `{user_id, successful_payment | refunded_payment}` or the Telegram Update as received; the invoice payload names the product, and `total_amount` (XTR) must cover its price in stars. A refund reverses the purchase of its buyer (a refund naming another user is answered `rejected`, user_mismatch).',
     body: {
       schema: z.union([starsFlatSchema, starsUpdateSchema]),
       examples: {
-        valid: [{ user_id: 42, successful_payment: { currency: 'XTR', total_amount: 50, invoice_payload: 'pack:small', telegram_payment_charge_id: 'stars_charge_openapi_1' } }],
+        valid: [{ user_id: 42, successful_payment: { currency: 'XTR', total_amount: 100, invoice_payload: 'pack:small', telegram_payment_charge_id: 'stars_charge_openapi_1' } }],
         invalid: [{ body: { user_id: 42, successful_payment: { currency: 'USD', total_amount: 50, invoice_payload: 'pack:small', telegram_payment_charge_id: 'stars_charge_openapi_2' } }, field: 'successful_payment.currency' }],
       },
     },
-    responses: { 200: { description: 'queued' }, 401: { description: 'the secret token does not match', schema: errorResponse }, 404: { description: 'not configured' } },
+    responses: { 200: { description: 'queued, stored, applied, parked or rejected (with `reason`)', schema: paymentAnswer }, 401: { description: 'the secret token does not match', schema: errorResponse }, 404: { description: 'not configured' } },
   },
   {
     method: 'post', path: '/webhooks/ton', tag: 'webhooks', auth: 'provider_signature',
     summary: 'A final TON transfer from a payment watcher (header x-signature: hex HMAC-SHA256 of the raw body)',
-    description: 'Off (404) while TON_WEBHOOK_SECRET is unset.',
+    description:
+      'Off (404) while TON_WEBHOOK_SECRET is unset. `tx_hash` is 32 bytes as hex or base64(url), keyed `ton:{lower-case hex}`; `amount` (nanotons) must cover the product\'s price.',
     body: {
       schema: tonPaymentSchema,
       examples: {
-        valid: [{ tx_hash: 'a3f1c2d4e5f60718293a4b5c6d7e8f90', user_id: 42, product: 'pack:small' }],
-        invalid: [{ body: { tx_hash: 'short', user_id: 42, product: 'pack:small' }, field: 'tx_hash' }],
+        valid: [{ tx_hash: 'a3f1c2d4e5f60718293a4b5c6d7e8f90a3f1c2d4e5f60718293a4b5c6d7e8f90', user_id: 42, product: 'pack:small', amount: '700000000' }],
+        invalid: [
+          { body: { tx_hash: 'short', user_id: 42, product: 'pack:small', amount: '700000000' }, field: 'tx_hash' },
+          { body: { tx_hash: 'a3f1c2d4e5f60718293a4b5c6d7e8f90', user_id: 42, product: 'pack:small', amount: '700000000' }, field: 'tx_hash' },
+          { body: { tx_hash: 'a3f1c2d4e5f60718293a4b5c6d7e8f90a3f1c2d4e5f60718293a4b5c6d7e8f91', user_id: 42, product: 'pack:small' }, field: 'amount' },
+        ],
       },
     },
-    responses: { 200: { description: 'queued' }, 401: { description: 'the signature does not verify', schema: errorResponse }, 404: { description: 'not configured' } },
+    responses: { 200: { description: 'queued, stored, applied or rejected (with `reason`)', schema: paymentAnswer }, 401: { description: 'the signature does not verify', schema: errorResponse }, 404: { description: 'not configured' } },
   },
 
   // ---- documentation -----------------------------------------------------------------------

@@ -28,3 +28,15 @@ export const outcomeResponse = z.object({
   replayed: z.boolean(),
   transaction_id: z.string(),
 });
+
+/** What a payment webhook answers a verified delivery (always 200, so the provider stops resending it). */
+export const paymentAnswer = z.object({
+  status: z.enum(['queued', 'stored', 'applied', 'parked', 'rejected', 'recorded']).meta({
+    description: 'queued: stored and queued; stored: stored, the queue unreachable (the sweeper queues it); applied: already in the ledger; parked: a refund waiting for its payment; rejected: credits nothing (see reason); recorded: a NOWPayments status that grants nothing',
+  }),
+  idempotency_key: z.string().optional(),
+  job_id: z.string().optional(),
+  reason: z.string().optional().meta({ description: 'rejected: invalid_reference, unknown_product, unpriced, invalid_amount, underpaid, user_mismatch, key_taken' }),
+  message: z.string().optional(),
+  payment_status: z.string().optional(),
+});

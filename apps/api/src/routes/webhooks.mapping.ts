@@ -1,65 +1,54 @@
 import { z } from 'zod';
-import { own, toStorableText, type PointsEventInput, type Program, type PurchaseBonusEvent } from '@pe/domain';
+import {
+  canonicalTonHash,
+  decidePaidProduct,
+  rejectPayment,
+  toStorableText,
+  type Catalogue,
+  type PaymentIntake,
+  type ProviderPayment,
+  type PurchaseIntake,
+} from '@pe/domain';
 
 /**
- * What the payment webhooks accept and the events they turn into. Pure: a provider's verified body
- * (plus the operator's product table and the program) in, a ledger event or a field error out.
+ * What the payment webhooks accept and what each verified body asks for. Pure: a provider's body
+ * plus the catalogue in, a PaymentIntake out (a purchase accepted with its event or rejected with
+ * a reason, or a refund) — or a 400 from the schemas when the body is not the provider's shape.
  */
-
-export type Product = PurchaseBonusEvent['product'];
-export type ProductTable = Readonly<Record<string, Product>> | undefined;
-export type Resolved<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
 
 const userId = z
   .union([z.string(), z.number().int().nonnegative()])
   .transform(String)
   .pipe(z.string().regex(/^[A-Za-z0-9_.:@-]{1,64}$/, '1–64 letters, digits or _ . : @ -'));
 
-const SPEC = /^(?:sub:(?<tier>[A-Z][A-Z0-9_]*)(?::(?<periods>\d{1,3}))?|pack:(?<pack>[a-z][a-z0-9_]{0,62})|credit:(?<credit>[1-9]\d{0,14})|(?<name>[a-z][a-z0-9_-]{0,62}))$/;
+/** An amount as a provider wrote it: checked by the pricing decision, so a bad one is a recorded rejection, not a 400 the provider retries. */
+const providerAmount = z.union([z.number(), z.string().max(64)]).nullish();
 
 /**
- * A product reference as a bot writes it into an invoice payload or order id: `sub:PREMIUM`,
- * `sub:PREMIUM:3` (periods), `pack:small`, `credit:500`, or a name from PAYMENT_PRODUCTS. Tiers and
- * packs are checked against the program here, so a typo is refused at the webhook (and the
- * provider retries once it is fixed) instead of being recorded in the ledger as a rejection.
+ * An order reference that names the buyer and the product (NOWPayments `order_id`, which carries
+ * nothing else of ours): `{user_id}/{product}` with an optional `/{anything}` the bot may add to
+ * keep its order ids unique, e.g. `42/sub:PREMIUM:1/1717171717`. `/` never occurs in either.
  */
-export function resolveProduct(spec: string, products: ProductTable, program: Program, field: string): Resolved<Product> {
-  const groups = SPEC.exec(spec)?.groups;
-  if (!groups) return { ok: false, field, message: `"${spec}" is not a product (sub:TIER[:periods], pack:ID, credit:N or a PAYMENT_PRODUCTS name)` };
-  let product: Product;
-  if (groups['name']) {
-    const named = own(products, groups['name']);
-    if (!named) return { ok: false, field, message: `no product named "${groups['name']}" in PAYMENT_PRODUCTS` };
-    product = named;
-  } else if (groups['tier']) {
-    const periods = groups['periods'] === undefined ? 1 : Number(groups['periods']);
-    if (periods < 1 || periods > 120) return { ok: false, field, message: 'periods must be 1–120' };
-    product = { type: 'subscription', tier: groups['tier'], periods };
-  } else if (groups['pack']) {
-    product = { type: 'credit_pack', pack: groups['pack'] };
-  } else {
-    product = { type: 'credit', credit: Number(groups['credit']) };
-  }
-  if (product.type === 'subscription' && (!own(program.tiers, product.tier) || product.tier === program.default_tier)) {
-    return { ok: false, field, message: `"${product.tier}" is not a paid tier of the program` };
-  }
-  if (product.type === 'credit_pack' && !own(program.credit_packs, product.pack)) return { ok: false, field, message: `"${product.pack}" is not a credit pack of the program` };
-  return { ok: true, value: product };
-}
-
-/**
- * An order reference that must also name the buyer (NOWPayments `order_id`, which carries nothing
- * else of ours): `{user_id}/{product}` with an optional `/{anything}` the bot may add to keep its
- * order ids unique, e.g. `42/sub:PREMIUM:1/1717171717`. `/` never occurs in a user id or a product.
- */
-export function resolveOrderReference(reference: string, products: ProductTable, program: Program, field: string): Resolved<{ userId: string; product: Product }> {
+export function parseOrderReference(reference: string): { userId: string; spec: string } | null {
   const [user, spec, ...rest] = reference.split('/');
   const parsedUser = userId.safeParse(user ?? '');
-  if (!parsedUser.success || spec === undefined || rest.length > 1) {
-    return { ok: false, field, message: `"${reference}" is not {user_id}/{product}[/{reference}]` };
-  }
-  const product = resolveProduct(spec, products, program, field);
-  return product.ok ? { ok: true, value: { userId: parsedUser.data, product: product.value } } : product;
+  if (!parsedUser.success || spec === undefined || rest.length > 1) return null;
+  return { userId: parsedUser.data, spec };
+}
+
+/** A purchase: accepted with its purchase_bonus event when the paid price covers the product, else rejected. */
+function purchase(base: Omit<PurchaseIntake, 'type' | 'decision' | 'userId'>, user: string, spec: string, catalogue: Catalogue, payment: ProviderPayment, metadata: Record<string, unknown>): PurchaseIntake {
+  const decided = decidePaidProduct(catalogue, spec, payment);
+  if (decided.status === 'rejected') return { ...base, type: 'purchase', userId: user, decision: decided };
+  return {
+    ...base,
+    type: 'purchase',
+    userId: user,
+    decision: {
+      status: 'accepted',
+      event: { kind: 'purchase_bonus', idempotency_key: base.eventKey, user_id: user, provider: base.provider, payment_id: base.paymentId, product: decided.product, metadata },
+    },
+  };
 }
 
 // ---- NOWPayments -------------------------------------------------------------------------------
@@ -71,10 +60,11 @@ export const nowPaymentsIpnSchema = z.object({
     .transform(String),
   payment_status: z.string().regex(/^[a-z_]{1,32}$/),
   order_id: z.string().max(200).nullish(),
-  price_amount: z.number().nullish(),
+  price_amount: providerAmount,
   price_currency: z.string().max(16).nullish(),
+  pay_amount: providerAmount,
   pay_currency: z.string().max(16).nullish(),
-  actually_paid: z.number().nullish(),
+  actually_paid: providerAmount,
 });
 export type NowPaymentsIpn = z.output<typeof nowPaymentsIpnSchema>;
 
@@ -82,41 +72,46 @@ export type NowPaymentsIpn = z.output<typeof nowPaymentsIpnSchema>;
 export const NOWPAYMENTS_GRANTING_STATUS = 'finished';
 export const NOWPAYMENTS_REFUND_STATUS = 'refunded';
 
-/** A refunded payment reverses the purchase its finished IPN granted (nothing, if none was). */
-export function nowPaymentsRefundEvent(ipn: NowPaymentsIpn, products: ProductTable, program: Program): Resolved<PointsEventInput> {
-  if (!ipn.order_id) return { ok: false, field: 'order_id', message: 'required for a refunded payment: {user_id}/{product}' };
-  const order = resolveOrderReference(ipn.order_id, products, program, 'order_id');
-  if (!order.ok) return order;
-  return {
-    ok: true,
-    value: {
-      kind: 'reverse',
-      idempotency_key: `nowpayments-refund:${ipn.payment_id}`,
-      user_id: order.value.userId,
-      transaction_key: `nowpayments:${ipn.payment_id}`,
-      reason: 'nowpayments_refund',
-      metadata: { order_id: toStorableText(ipn.order_id), price_amount: ipn.price_amount ?? null },
-    },
-  };
-}
+export const nowPaymentsPurchaseKey = (paymentId: string) => `nowpayments:${paymentId}`;
 
-export function nowPaymentsEvent(ipn: NowPaymentsIpn, products: ProductTable, program: Program): Resolved<PointsEventInput> {
-  if (!ipn.order_id) return { ok: false, field: 'order_id', message: 'required for a finished payment: {user_id}/{product}' };
-  const order = resolveOrderReference(ipn.order_id, products, program, 'order_id');
-  if (!order.ok) return order;
-  return {
-    ok: true,
-    value: {
-      kind: 'purchase_bonus',
-      idempotency_key: `nowpayments:${ipn.payment_id}`,
-      user_id: order.value.userId,
-      provider: 'nowpayments',
-      payment_id: ipn.payment_id,
-      product: order.value.product,
-      // Only what defines the purchase: a repeated IPN must hash to the same payload.
-      metadata: { order_id: toStorableText(ipn.order_id), price_amount: ipn.price_amount ?? null, price_currency: ipn.price_currency == null ? null : toStorableText(ipn.price_currency) },
-    },
+/** What a finished or refunded IPN asks for; undefined for the statuses that are only recorded. */
+export function nowPaymentsIntake(ipn: NowPaymentsIpn, catalogue: Catalogue): PaymentIntake | undefined {
+  const detail = {
+    order_id: ipn.order_id ?? null,
+    price_amount: ipn.price_amount ?? null,
+    price_currency: ipn.price_currency ?? null,
+    pay_amount: ipn.pay_amount ?? null,
+    pay_currency: ipn.pay_currency ?? null,
+    actually_paid: ipn.actually_paid ?? null,
   };
+  const paymentId = ipn.payment_id;
+  if (ipn.payment_status === NOWPAYMENTS_REFUND_STATUS) {
+    const key = `nowpayments-refund:${paymentId}`;
+    return {
+      type: 'refund',
+      provider: 'nowpayments',
+      paymentId,
+      eventKey: key,
+      originalKey: nowPaymentsPurchaseKey(paymentId),
+      detail,
+      // The buyer is the purchase's: the refund IPN's order id is never trusted for it. The metadata
+      // is what refunds carried before 0007, so a refund recorded then replays instead of conflicting.
+      claim: {
+        reverse: { kind: 'reverse', idempotency_key: key, transaction_key: nowPaymentsPurchaseKey(paymentId), reason: 'nowpayments_refund', metadata: { order_id: ipn.order_id == null ? null : toStorableText(ipn.order_id), price_amount: ipn.price_amount ?? null } },
+        claimedUserId: null,
+      },
+    };
+  }
+  if (ipn.payment_status !== NOWPAYMENTS_GRANTING_STATUS) return undefined;
+  const base = { provider: 'nowpayments' as const, paymentId, eventKey: nowPaymentsPurchaseKey(paymentId), detail };
+  const order = ipn.order_id ? parseOrderReference(ipn.order_id) : null;
+  if (!order) {
+    return { ...base, type: 'purchase', userId: null, decision: rejectPayment('invalid_reference', `order_id ${JSON.stringify(ipn.order_id ?? null)} is not {user_id}/{product}[/{reference}]`) };
+  }
+  const payment = { provider: 'nowpayments' as const, priceAmount: ipn.price_amount, priceCurrency: ipn.price_currency, payAmount: ipn.pay_amount, actuallyPaid: ipn.actually_paid };
+  // Only what defines the purchase: a repeated IPN must hash to the same payload.
+  const metadata = { order_id: toStorableText(ipn.order_id ?? ''), price_amount: ipn.price_amount ?? null, price_currency: ipn.price_currency == null ? null : toStorableText(ipn.price_currency) };
+  return purchase(base, order.userId, order.spec, catalogue, payment, metadata);
 }
 
 // ---- Telegram Stars ----------------------------------------------------------------------------
@@ -173,69 +168,62 @@ function delivery(user: string, value: { successful_payment?: StarsPayment | und
 export const starsPurchaseKey = (chargeId: string) => `stars:${chargeId}`;
 
 /**
- * A Stars payment grants the product its invoice payload names (`{product}` or
- * `{anything}/{product}`; the buyer is the Telegram user who paid). A refund reverses that grant.
+ * A Stars payment buys the product its invoice payload names (`{product}` or `{anything}/{product}`;
+ * the buyer is the Telegram user who paid) when `total_amount` covers its price in stars. A refund
+ * reverses that purchase for its buyer; the user the refund names is only compared.
  */
-export function starsEvent(delivery: StarsDelivery, products: ProductTable, program: Program): Resolved<PointsEventInput> {
-  const { payment } = delivery;
+export function starsIntake(stars: StarsDelivery, catalogue: Catalogue): PaymentIntake {
+  const { payment } = stars;
   const chargeId = payment.telegram_payment_charge_id;
-  const field = `${delivery.kind}.invoice_payload`;
-  if (delivery.kind === 'refunded_payment') {
+  const detail = { user_id: stars.userId, invoice_payload: payment.invoice_payload, total_amount: payment.total_amount };
+  if (stars.kind === 'refunded_payment') {
+    const key = `stars-refund:${chargeId}`;
     return {
-      ok: true,
-      value: {
-        kind: 'reverse',
-        idempotency_key: `stars-refund:${chargeId}`,
-        user_id: delivery.userId,
-        transaction_key: starsPurchaseKey(chargeId),
-        reason: 'telegram_stars_refund',
-        metadata: { total_amount: payment.total_amount, currency: payment.currency },
+      type: 'refund',
+      provider: 'telegram_stars',
+      paymentId: chargeId,
+      eventKey: key,
+      originalKey: starsPurchaseKey(chargeId),
+      detail,
+      claim: {
+        reverse: { kind: 'reverse', idempotency_key: key, transaction_key: starsPurchaseKey(chargeId), reason: 'telegram_stars_refund', metadata: { total_amount: payment.total_amount, currency: payment.currency } },
+        claimedUserId: stars.userId,
       },
     };
   }
   const spec = payment.invoice_payload.split('/').pop() ?? '';
-  const product = resolveProduct(spec, products, program, field);
-  if (!product.ok) return product;
-  return {
-    ok: true,
-    value: {
-      kind: 'purchase_bonus',
-      idempotency_key: starsPurchaseKey(chargeId),
-      user_id: delivery.userId,
-      provider: 'telegram_stars',
-      payment_id: chargeId,
-      product: product.value,
-      metadata: { invoice_payload: toStorableText(payment.invoice_payload), total_amount: payment.total_amount, currency: payment.currency },
-    },
-  };
+  const base = { provider: 'telegram_stars' as const, paymentId: chargeId, eventKey: starsPurchaseKey(chargeId), detail };
+  const metadata = { invoice_payload: toStorableText(payment.invoice_payload), total_amount: payment.total_amount, currency: payment.currency };
+  return purchase(base, stars.userId, spec, catalogue, { provider: 'telegram_stars', totalAmount: payment.total_amount }, metadata);
 }
 
 // ---- TON payment watcher -----------------------------------------------------------------------
 
-/** What a TON payment watcher sends once a transfer is final: the transaction, the buyer, the product. */
+/** What a TON payment watcher sends once a transfer is final: the transaction, the buyer, the product, what was paid. */
 export const tonPaymentSchema = z.object({
-  tx_hash: z.string().regex(/^[A-Za-z0-9+/=_-]{16,128}$/, 'hex or base64 transaction hash'),
+  /** The transaction hash, hex or base64(url) of its 32 bytes; read as its canonical lower-case hex. */
+  tx_hash: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'a transaction hash: 32 bytes as hex (64 digits) or base64/base64url (43–44 characters)')
+    .transform((text, ctx) => {
+      const hash = canonicalTonHash(text);
+      if (hash === null) ctx.addIssue({ code: 'custom', message: 'not a transaction hash: 32 bytes as hex (64 digits) or base64/base64url (43–44 characters)' });
+      return hash ?? z.NEVER;
+    }),
   user_id: userId,
   product: z.string().min(1).max(128),
-  /** Informational: nanotons as a decimal string, and the sender's address. */
-  amount: z.union([z.string().regex(/^\d{1,40}$/), z.number().int().nonnegative()]).transform(String).optional(),
+  /** Nanotons received (1 TON = 10^9), a decimal string or a safe integer; compared with the product's price. */
+  amount: z.union([z.string().regex(/^\d{1,40}$/, 'whole nanotons'), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)]).transform(String),
   sender: z.string().max(128).optional(),
 });
 export type TonPayment = z.output<typeof tonPaymentSchema>;
 
-export function tonEvent(payment: TonPayment, products: ProductTable, program: Program): Resolved<PointsEventInput> {
-  const product = resolveProduct(payment.product, products, program, 'product');
-  if (!product.ok) return product;
-  return {
-    ok: true,
-    value: {
-      kind: 'purchase_bonus',
-      idempotency_key: `ton:${payment.tx_hash}`,
-      user_id: payment.user_id,
-      provider: 'ton',
-      payment_id: payment.tx_hash,
-      product: product.value,
-      metadata: { amount: payment.amount ?? null, sender: payment.sender === undefined ? null : toStorableText(payment.sender) },
-    },
-  };
+export const tonPurchaseKey = (hash: string) => `ton:${hash}`;
+
+/** A final TON transfer buys the product it names when `amount` covers the product's price in nanotons. */
+export function tonIntake(payment: TonPayment, catalogue: Catalogue): PaymentIntake {
+  const detail = { user_id: payment.user_id, product: payment.product, amount: payment.amount, sender: payment.sender ?? null };
+  const base = { provider: 'ton' as const, paymentId: payment.tx_hash, eventKey: tonPurchaseKey(payment.tx_hash), detail };
+  const metadata = { amount: payment.amount, sender: payment.sender === undefined ? null : toStorableText(payment.sender) };
+  return purchase(base, payment.user_id, payment.product, catalogue, { provider: 'ton', amount: payment.amount }, metadata);
 }

@@ -1,33 +1,16 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { verifyNowPaymentsSignature, verifyRawBodySignature, verifySecretToken } from '@pe/auth';
-import { toStorableText, type PointsEventInput } from '@pe/domain';
+import { buildCatalogue, type Catalogue, type PaymentIntake, type PaymentProvider } from '@pe/domain';
+import { countUnverifiedDelivery, paymentQueue, receivePayment, recordDelivery } from '@pe/payments';
 import type { ApiDeps } from '../deps.ts';
-import { badRequest, HttpError, notFound } from '../errors.ts';
+import { HttpError, notFound } from '../errors.ts';
 import { jsonOf, rawBody } from '../middleware/raw-body.ts';
 import { parseOr400 } from '../middleware/validate.ts';
-import {
-  NOWPAYMENTS_GRANTING_STATUS,
-  NOWPAYMENTS_REFUND_STATUS,
-  nowPaymentsEvent,
-  nowPaymentsRefundEvent,
-  nowPaymentsIpnSchema,
-  starsEvent,
-  starsSchemaFor,
-  tonEvent,
-  tonPaymentSchema,
-  type Resolved,
-} from './webhooks.mapping.ts';
+import { logLimiter } from './webhook-log-limiter.ts';
+import { nowPaymentsIntake, nowPaymentsIpnSchema, starsIntake, starsSchemaFor, tonIntake, tonPaymentSchema } from './webhooks.mapping.ts';
 
-type Provider = 'nowpayments' | 'telegram_stars' | 'ton';
-
-interface Delivery {
-  provider: Provider;
-  paymentId: string | null;
-  status: string;
-  signatureOk: boolean;
-  eventKey: string | null;
-  detail: Record<string, unknown>;
-}
+/** How often a provider's bad signatures are logged (each is counted in webhook_unverified). */
+const UNVERIFIED_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The NOWPayments check, where a body nested too deeply to re-serialise (thousands of levels: the
@@ -42,16 +25,8 @@ function verifiesNowPayments(raw: Buffer, signature: string | undefined, secret:
   }
 }
 
-/**
- * The detail of a delivery as jsonb can store it: a NUL character or an unpaired surrogate in what
- * the sender wrote (an order id, a product) becomes U+FFFD instead of failing the insert (a 500).
- */
-function storableJson(detail: Record<string, unknown>): string {
-  return JSON.stringify(detail, (_key, value: unknown) => (typeof value === 'string' ? toStorableText(value) : value));
-}
-
-/** The id a body claims, for the record of a delivery whose signature failed (never trusted further). */
-function claimedPaymentId(raw: Buffer | undefined, provider: Provider): string | null {
+/** The id a body claims, for the log line of a delivery whose signature failed (never trusted further). */
+function claimedPaymentId(raw: Buffer | undefined, provider: PaymentProvider): string | null {
   try {
     const body = JSON.parse((raw ?? Buffer.alloc(0)).toString('utf8')) as Record<string, unknown>;
     const payment = (body['successful_payment'] ?? body['refunded_payment'] ?? (body['message'] as Record<string, unknown> | undefined)?.['successful_payment']) as Record<string, unknown> | undefined;
@@ -63,18 +38,29 @@ function claimedPaymentId(raw: Buffer | undefined, provider: Provider): string |
   }
 }
 
+/** The catalogue payments buy from: the program's, plus the deprecated PAYMENT_PRODUCTS names. A conflict stops the start. */
+function catalogueOf(deps: ApiDeps): Catalogue {
+  const legacy = deps.config.PAYMENT_PRODUCTS;
+  const built = buildCatalogue(deps.program, legacy);
+  if (!built.ok) throw new Error(`Invalid payment catalogue:\n${built.problems.map((p) => `  ${p}`).join('\n')}`);
+  if (legacy) deps.logger.warn({ products: Object.keys(legacy) }, 'PAYMENT_PRODUCTS is deprecated: move these names into the program\'s "products" (docs/payments.md)');
+  return built.catalogue;
+}
+
 /**
  * POST /webhooks/nowpayments, /webhooks/telegram-stars, /webhooks/ton. No API key: each is
  * authenticated by its provider's signature over the raw body, and is off (404) while its secret
- * is unset. A verified payment is queued with `client.send` and acknowledged at once (the ledger
- * applies it moments later); its idempotency key is the provider's payment id, so a repeated
- * delivery is acknowledged again and applied once. Every delivery is recorded in
- * `webhook_deliveries`; a bad signature answers 401 and queues nothing.
+ * is unset. A verified payment is priced against the catalogue and stored in `payments` before
+ * it is answered; an accepted one is queued (the sweeper queues it again if it goes missing), a
+ * rejected one answers 200 `rejected` with its reason so the provider stops resending it. A bad
+ * signature answers 401 and is counted per provider and hour.
  */
 export function webhooksRoutes(deps: ApiDeps): Router {
   const router = Router();
   const body = rawBody(deps.config.BODY_LIMIT);
-  const products = deps.config.PAYMENT_PRODUCTS;
+  const catalogue = catalogueOf(deps);
+  const receiving = { db: deps.db, queue: paymentQueue(deps.client), logger: deps.logger };
+  const logNow = logLimiter(UNVERIFIED_LOG_INTERVAL_MS);
 
   const enabled =
     (secret: string | undefined): RequestHandler =>
@@ -83,59 +69,36 @@ export function webhooksRoutes(deps: ApiDeps): Router {
       next();
     };
 
-  const record = (delivery: Delivery) =>
-    deps.db
-      .insertInto('webhook_deliveries')
-      .values({
-        provider: delivery.provider,
-        payment_id: delivery.paymentId,
-        status: delivery.status,
-        signature_ok: delivery.signatureOk,
-        event_key: delivery.eventKey,
-        detail: storableJson(delivery.detail),
-      })
-      .execute();
-
-  async function refuse(req: Request, provider: Provider): Promise<never> {
-    const paymentId = claimedPaymentId(req.rawBody, provider);
-    deps.logger.warn({ provider, ip: req.ip, payment_id: paymentId }, 'webhook signature rejected');
-    await record({ provider, paymentId, status: 'unverified', signatureOk: false, eventKey: null, detail: { ip: req.ip ?? null } });
+  async function refuse(req: Request, provider: PaymentProvider): Promise<never> {
+    const suppressed = logNow(provider);
+    if (suppressed !== undefined) deps.logger.warn({ provider, ip: req.ip, payment_id: claimedPaymentId(req.rawBody, provider), suppressed }, 'webhook signature rejected');
+    await countUnverifiedDelivery(deps.db, provider, req.ip ?? null);
     throw new HttpError(401, 'bad_signature', 'the webhook signature does not verify');
   }
 
-  /** A verified delivery that maps to an event: queued, recorded, acknowledged. A mapping error is recorded and answers 400. */
-  async function grant(res: Response, delivery: Omit<Delivery, 'signatureOk' | 'eventKey'>, resolved: Resolved<PointsEventInput>): Promise<void> {
-    if (!resolved.ok) {
-      await record({ ...delivery, signatureOk: true, eventKey: null, detail: { ...delivery.detail, error: `${resolved.field}: ${resolved.message}` } });
-      throw badRequest(resolved.field, resolved.message);
-    }
-    const event = resolved.value;
-    const { jobId } = await deps.client.send(event);
-    await record({ ...delivery, signatureOk: true, eventKey: event.idempotency_key });
-    res.status(200).json({ status: 'queued', idempotency_key: event.idempotency_key, job_id: jobId });
+  /** A verified payment or refund: stored, queued (or parked, or rejected), recorded, answered 200. */
+  async function receive(res: Response, status: string, intake: PaymentIntake): Promise<void> {
+    const { answer, row } = await receivePayment(receiving, intake);
+    const rejected = answer.status === 'rejected';
+    await recordDelivery(deps.db, {
+      provider: intake.provider,
+      paymentId: intake.paymentId,
+      status,
+      eventKey: rejected ? null : row.event_key,
+      detail: { ...intake.detail, payment: answer.status, ...(rejected ? { reason: answer.reason, message: answer.message } : {}) },
+    });
+    res.status(200).json(answer);
   }
 
   const nowPaymentsSecret = deps.config.NOWPAYMENTS_IPN_SECRET;
   router.post('/nowpayments', enabled(nowPaymentsSecret), ...body, async (req, res) => {
     if (!verifiesNowPayments(req.rawBody ?? Buffer.alloc(0), req.get('x-nowpayments-sig'), nowPaymentsSecret ?? '')) return refuse(req, 'nowpayments');
     const ipn = parseOr400(nowPaymentsIpnSchema, jsonOf(req));
-    const delivery = {
-      provider: 'nowpayments' as const,
-      paymentId: ipn.payment_id,
-      status: ipn.payment_status,
-      detail: { order_id: ipn.order_id ?? null, price_amount: ipn.price_amount ?? null, price_currency: ipn.price_currency ?? null, pay_currency: ipn.pay_currency ?? null, actually_paid: ipn.actually_paid ?? null },
-    };
-    if (ipn.payment_status === NOWPAYMENTS_REFUND_STATUS) {
-      await grant(res, delivery, nowPaymentsRefundEvent(ipn, products, deps.program));
-      return;
-    }
-    if (ipn.payment_status !== NOWPAYMENTS_GRANTING_STATUS) {
-      // Acknowledged so NOWPayments stops resending it; the finished IPN grants.
-      await record({ ...delivery, signatureOk: true, eventKey: null });
-      res.status(200).json({ status: 'recorded', payment_status: ipn.payment_status });
-      return;
-    }
-    await grant(res, delivery, nowPaymentsEvent(ipn, products, deps.program));
+    const intake = nowPaymentsIntake(ipn, catalogue);
+    if (intake) return receive(res, ipn.payment_status, intake);
+    // Acknowledged so NOWPayments stops resending it; the finished IPN grants.
+    await recordDelivery(deps.db, { provider: 'nowpayments', paymentId: ipn.payment_id, status: ipn.payment_status, eventKey: null, detail: { order_id: ipn.order_id ?? null, price_amount: ipn.price_amount ?? null, price_currency: ipn.price_currency ?? null } });
+    res.status(200).json({ status: 'recorded', payment_status: ipn.payment_status });
   });
 
   const starsSecret = deps.config.TELEGRAM_STARS_WEBHOOK_SECRET;
@@ -143,26 +106,14 @@ export function webhooksRoutes(deps: ApiDeps): Router {
     if (!verifySecretToken(req.get('x-telegram-bot-api-secret-token'), starsSecret ?? '')) return refuse(req, 'telegram_stars');
     const json = jsonOf(req);
     const stars = parseOr400(starsSchemaFor(json), json);
-    const delivery = {
-      provider: 'telegram_stars' as const,
-      paymentId: stars.payment.telegram_payment_charge_id,
-      status: stars.kind,
-      detail: { user_id: stars.userId, invoice_payload: stars.payment.invoice_payload, total_amount: stars.payment.total_amount },
-    };
-    await grant(res, delivery, starsEvent(stars, products, deps.program));
+    await receive(res, stars.kind, starsIntake(stars, catalogue));
   });
 
   const tonSecret = deps.config.TON_WEBHOOK_SECRET;
   router.post('/ton', enabled(tonSecret), ...body, async (req, res) => {
     if (!verifyRawBodySignature(req.rawBody ?? Buffer.alloc(0), req.get('x-signature'), tonSecret ?? '')) return refuse(req, 'ton');
     const payment = parseOr400(tonPaymentSchema, jsonOf(req));
-    const delivery = {
-      provider: 'ton' as const,
-      paymentId: payment.tx_hash,
-      status: 'confirmed',
-      detail: { user_id: payment.user_id, product: payment.product, amount: payment.amount ?? null, sender: payment.sender ?? null },
-    };
-    await grant(res, delivery, tonEvent(payment, products, deps.program));
+    await receive(res, 'confirmed', tonIntake(payment, catalogue));
   });
   return router;
 }

@@ -4,16 +4,17 @@ import type { Db } from '@pe/db';
 export interface RetentionPolicy {
   /** Outbox rows handed to Redis more than this many days ago are deleted (undelivered rows never are). */
   outboxDays: number;
-  /** Received payment webhooks (an audit log; payments are deduplicated in the ledger) older than this are deleted. */
+  /** Received payment webhooks (an audit log; payments are deduplicated in the ledger) and the hourly counts of unverified ones older than this are deleted. */
   webhookDays: number;
 }
 
 /**
  * Deletes what has served its purpose, in bounded batches so no statement holds many locks or
- * runs long: delivered outbox rows and old webhook receipts. The ledger itself (transactions,
- * entries) is append-only and never trimmed. Returns how many rows each table lost.
+ * runs long: delivered outbox rows, old webhook receipts and unverified-delivery counts. The ledger
+ * itself (transactions, entries) is append-only and never trimmed, and so are stored payments (they
+ * are what money was owed for). Returns how many rows each table lost.
  */
-export async function applyRetention(db: Db, policy: RetentionPolicy, now: number, batchSize = 5_000): Promise<{ outbox: number; webhookDeliveries: number }> {
+export async function applyRetention(db: Db, policy: RetentionPolicy, now: number, batchSize = 5_000): Promise<{ outbox: number; webhookDeliveries: number; unverifiedCounts: number }> {
   const before = (days: number) => new Date(now - days * 86_400_000).toISOString();
   const drain = async (statement: () => Promise<number>): Promise<number> => {
     let total = 0;
@@ -37,5 +38,7 @@ export async function applyRetention(db: Db, policy: RetentionPolicy, now: numbe
         ORDER BY received_at LIMIT ${batchSize})`.execute(db);
     return Number(result.numAffectedRows ?? 0n);
   });
-  return { outbox, webhookDeliveries };
+  // One row per provider and hour: a single statement stays small.
+  const counts = await sql`DELETE FROM webhook_unverified WHERE hour < ${before(policy.webhookDays)}::timestamptz`.execute(db);
+  return { outbox, webhookDeliveries, unverifiedCounts: Number(counts.numAffectedRows ?? 0n) };
 }
