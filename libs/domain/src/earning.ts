@@ -54,7 +54,8 @@ export function decideEarn(ctx: DecideContext, users: ReadonlyMap<string, UserSt
   if (rate !== 'clear') return b.applied(0, rate, details);
 
   const day = dayOf(at, program.timezone);
-  const keepFrom = dayOf(at - span, program.timezone);
+  // The day an event the span before this one falls on; a window already reaching from today needs no look.
+  const reach = (from: string | null) => (from === day ? day : dayOf(at - span, program.timezone));
   const remaining = rule.capped ? capRemaining(state.capTallies, day, program.earning.daily_cap) : Number.POSITIVE_INFINITY;
   if (remaining === null) return b.applied(0, 'too_old', details);
   let amount = activityPoints(rule, state, at, program);
@@ -64,7 +65,7 @@ export function decideEarn(ctx: DecideContext, users: ReadonlyMap<string, UserSt
     const step = loginStep(state.lastLoginDay, state.currentStreak, state.loginDays, day, program.earning.streak_milestones);
     if (step.type === 'claimed') return b.applied(0, 'already_claimed', details);
     if (step.type === 'too_old') return b.applied(0, 'too_old', details);
-    const loginDays = addDay(state.loginDays, day, keepFrom);
+    const loginDays = addDay(state.loginDays, day, reach(state.loginDays.from));
     if (step.type === 'late') {
       b.update(userId, { loginDays });
       Object.assign(details, { streak: state.currentStreak, streak_bonus: 0, late_login: true });
@@ -81,7 +82,7 @@ export function decideEarn(ctx: DecideContext, users: ReadonlyMap<string, UserSt
       amount = remaining;
       reason = 'daily_cap';
     }
-    if (amount > 0) b.update(userId, { capTallies: addTally(state.capTallies, day, amount, keepFrom) });
+    if (amount > 0) b.update(userId, { capTallies: addTally(state.capTallies, day, amount, reach(state.capTallies.from)) });
   }
 
   if (intervalMs > 0) b.update(userId, { earnedAt: { ...state.earnedAt, [event.activity]: addInstant(own(state.earnedAt, event.activity), at, span + intervalMs) } });

@@ -41,10 +41,12 @@ export function checkRateWindow(window: InstantWindow | undefined, t: number, in
 
 /** The window with `t` added, reaching back `keepMs` from its latest instant. */
 export function addInstant(window: InstantWindow | undefined, t: number, keepMs: number): InstantWindow {
-  const at = [...(window?.at ?? []), t].sort((a, b) => a - b);
+  const before = window?.at ?? [];
+  const after = before.findIndex((x) => x > t);
+  const at = after === -1 ? [...before, t] : [...before.slice(0, after), t, ...before.slice(after)];
   const reach = (at[at.length - 1] as number) - keepMs;
   const from = window?.from === null || window?.from === undefined ? reach : Math.max(window.from, reach);
-  return { from, at: at.filter((x) => x >= from) };
+  return { from, at: (at[0] as number) < from ? at.filter((x) => x >= from) : at };
 }
 
 /** True when a day-keyed window still knows about `day`. */
@@ -62,8 +64,8 @@ export function tallyOn(tallies: DayTallies, day: string): number | null {
  */
 export function addTally(tallies: DayTallies, day: string, amount: number, reach: string): DayTallies {
   const from = laterDay(tallies.from, reach);
-  const days: Record<string, number> = {};
-  for (const [d, points] of Object.entries({ ...tallies.days, [day]: (tallyOn(tallies, day) ?? 0) + amount })) if (d >= from) days[d] = points;
+  const days: Record<string, number> = { ...tallies.days, [day]: (tallyOn(tallies, day) ?? 0) + amount };
+  if (from !== tallies.from) for (const d of Object.keys(days)) if (d < from) delete days[d];
   return { from, days };
 }
 
