@@ -1,7 +1,7 @@
 import { applyMultipliers } from './amounts.ts';
 import { DecisionBuilder, eventTime, type DecideContext } from './decision-builder.ts';
-import { boundSpanMs, DEFAULT_EVENT_TIME_BOUND } from './event-time.ts';
 import { reject, type Decision, type LimitReason } from './decision.ts';
+import { boundSpanMs, DEFAULT_EVENT_TIME_BOUND } from './event-time.ts';
 import type { EarnEvent } from './events.schema.ts';
 import { levelFor } from './levels.ts';
 import { own } from './lookup.ts';
@@ -47,7 +47,7 @@ export function decideEarn(ctx: DecideContext, users: ReadonlyMap<string, UserSt
     details['referred_user_id'] = referred;
   }
 
-  // Each window keeps what an event within the arrival bound could collide with (event-time.ts).
+  // Each window reaches back the bound's span, so an event that arrived within the bound is checked against all it could collide with (docs/rules.md).
   const span = boundSpanMs(ctx.eventTimeBound ?? DEFAULT_EVENT_TIME_BOUND);
   const intervalMs = rule.min_interval_seconds * 1000;
   const rate = checkRateWindow(own(state.earnedAt, event.activity), at, intervalMs);

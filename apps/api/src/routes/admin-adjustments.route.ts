@@ -6,8 +6,8 @@ import { reasonText } from '@pe/i18n';
 import { payloadHash } from '@pe/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
+import { requireEventTimes } from '../middleware/event-time.ts';
 import { parseOr400 } from '../middleware/validate.ts';
-import { requireEventTimes } from './event-time.check.ts';
 import { pickLang } from './reads.route.ts';
 
 export const adjustmentBody = z.object({

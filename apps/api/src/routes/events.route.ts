@@ -5,8 +5,8 @@ import { MAX_EVENTS_PER_JOB } from '@pe/jobs';
 import { pointsEventSchema } from '@pe/domain';
 import type { ApiDeps } from '../deps.ts';
 import { requireScope } from '../middleware/auth.ts';
+import { requireEventTimes } from '../middleware/event-time.ts';
 import { parseOr400 } from '../middleware/validate.ts';
-import { requireEventTimes } from './event-time.check.ts';
 
 const eventsBody = z.union([
   z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_JOB),
