@@ -7,7 +7,6 @@ import {
   usersRevealedBy,
   type AppliedDecision,
   type BalanceKey,
-  type DecideContext,
   type EventTimeBound,
   type Balances,
   type HoldState,
@@ -121,10 +120,6 @@ async function applyInTransaction(
   return results;
 }
 
-function decideContext(ctx: LedgerContext, now: number): DecideContext {
-  return ctx.eventTimeBound ? { program: ctx.program, now, eventTimeBound: ctx.eventTimeBound } : { program: ctx.program, now };
-}
-
 async function decideAndWrite(ctx: LedgerContext, tx: Tx, fresh: Fresh[], now: number) {
   const userRows = await lockUsers(tx, fresh.flatMap((f) => usersNamedBy(f.event)));
   const states = new Map<string, UserState>();
@@ -158,7 +153,7 @@ async function decideAndWrite(ctx: LedgerContext, tx: Tx, fresh: Fresh[], now: n
   const written = new Map<string, { id: string; outcome: EventOutcome }>();
   const appliedAt = new Date(now).toISOString();
   for (const { event, hash } of fresh) {
-    const decision = decide(decideContext(ctx, now), { users: states, holds, originals }, event);
+    const decision = decide({ program: ctx.program, now, eventTimeBound: ctx.eventTimeBound }, { users: states, holds, originals }, event);
     const outcome: EventOutcome = {
       idempotency_key: event.idempotency_key,
       kind: event.kind,
