@@ -26,7 +26,7 @@ describe('grant', () => {
   });
 
   it('a grant is not limited by the daily cap', () => {
-    const d = expectApplied(run([user({ capDay: TODAY, capEarned: 10_000 })], grant(500)));
+    const d = expectApplied(run([user({ capTallies: { from: null, days: { [TODAY]: 10_000 } } })], grant(500)));
     expect([d.amount, d.reason]).toEqual([500, null]);
   });
 

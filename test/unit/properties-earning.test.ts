@@ -1,7 +1,7 @@
 // Pure: property-based (fast-check, fixed seed) earning sequences — daily cap, rate limits, streaks — folded through decide(); no services, nothing shared.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fcParams, HOUR, MINUTE, programArb, scenarioArb, SECOND, DAY, type EventDraft, type Scenario, type Timing } from './support/arbitraries.ts';
+import { fcParams, HOUR, MINUTE, programArb, scenarioArb, SECOND, DAY, type EventDraft, type ProgramVariant, type Scenario, type Timing } from './support/arbitraries.ts';
 import { appliedEvents, calendarDay, dayBefore, simulate, type EventRecord, type Simulation } from './support/simulation.ts';
 
 const RUNS = 300;
@@ -41,11 +41,11 @@ const inOrder: fc.Arbitrary<Timing> = fc.oneof(
 describe('the daily cap', () => {
   const scenarios = scenarioArb({ events: earningEvents, advance: earningAdvance, cycleWeight: 0, minSteps: 5, maxSteps: 40, program: programArb.filter((p) => p.dailyCap <= 1_000) });
 
-  it('capped earnings of a user never exceed daily_cap on any program day while event days do not go back (late events within their day allowed)', () => {
+  it('capped earnings of a user never exceed daily_cap on any program day, whatever order event days arrive in', () => {
     let capped = 0;
     fc.assert(
       fc.property(scenarios, (scenario) => {
-        const sim = simulate(scenario, { lateWithinDay: true });
+        const sim = simulate(scenario);
         const { program } = sim;
         const byDay = new Map<string, number>();
         for (const r of earnsOf(sim)) {
@@ -66,27 +66,33 @@ describe('the daily cap', () => {
     expect(capped, 'the cap was reached often').toBeGreaterThan(RUNS);
   });
 
-  it('known limitation, pinned: an event for an earlier day, arriving after a later day was tallied, is capped only on its own', () => {
-    // The user state keeps one day's tally (capDay, capEarned): 2026-03-09 is full, an event of
-    // 2026-03-10 moves the tally on, and a late event of 2026-03-09 finds an empty tally. If this
-    // starts failing because the rule now keeps earlier days' tallies, turn it into a strict bound.
+  // This scenario pinned a known limitation while one day's tally was kept: the late event of a
+  // full 2026-03-09 found an empty tally and earned 10 (the day totalled 25 > 15).
+  const plain = { timezone: 'UTC', dailyCap: 15, intervals: [0, 0, 0], loginCapped: false, smallAllowance: false, order: ['allowance', 'credit', 'points'] } satisfies ProgramVariant;
+  const text = (advanceMs: number, timing: Timing = { type: 'none' }) => ({ type: 'event' as const, advanceMs, draft: { kind: 'earn' as const, user_id: 'u1', activity: 'text_request' }, timing });
+  it('an event for an earlier day, arriving after a later day was tallied, is capped against its own day', () => {
     const scenario: Scenario = {
-      program: { timezone: 'UTC', dailyCap: 15, intervals: [0, 0, 0], loginCapped: false, smallAllowance: false, order: ['allowance', 'credit', 'points'] },
-      start: Date.parse('2026-03-09T23:00:00Z'),
-      steps: [
-        { type: 'event', advanceMs: 0, draft: { kind: 'earn', user_id: 'u1', activity: 'text_request' }, timing: { type: 'none' } },
-        { type: 'event', advanceMs: SECOND, draft: { kind: 'earn', user_id: 'u1', activity: 'text_request' }, timing: { type: 'none' } },
-        { type: 'event', advanceMs: 2 * HOUR, draft: { kind: 'earn', user_id: 'u1', activity: 'text_request' }, timing: { type: 'none' } },
-        { type: 'event', advanceMs: SECOND, draft: { kind: 'earn', user_id: 'u1', activity: 'text_request' }, timing: { type: 'past', lagMs: 2 * HOUR, offsetMinutes: 0 } },
-      ],
+      program: plain,
+      start: Date.parse('2026-03-09T23:59:00Z'),
+      steps: [text(0), text(SECOND), text(MINUTE), text(SECOND, { type: 'past', lagMs: MINUTE, offsetMinutes: 0 })],
     };
     const earned = earnsOf(simulate(scenario)).map((r) => [calendarDay(r.at, 'UTC'), r.decision.amount, r.decision.reason]);
     expect(earned).toEqual([
       ['2026-03-09', 10, null],
       ['2026-03-09', 5, 'daily_cap'],
       ['2026-03-10', 10, null],
-      ['2026-03-09', 10, null], // 2026-03-09 now totals 25 > daily_cap 15
+      ['2026-03-09', 0, 'daily_cap'], // 2026-03-09 is full
     ]);
+  });
+
+  it('the same late event two hours after the later day began is beyond what the windows reach: too_old, nothing earned', () => {
+    const scenario: Scenario = {
+      program: plain,
+      start: Date.parse('2026-03-09T23:00:00Z'),
+      steps: [text(0), text(SECOND), text(2 * HOUR), text(SECOND, { type: 'past', lagMs: 2 * HOUR, offsetMinutes: 0 })],
+    };
+    const earned = earnsOf(simulate(scenario)).map((r) => [calendarDay(r.at, 'UTC'), r.decision.amount, r.decision.reason]);
+    expect(earned.at(-1)).toEqual(['2026-03-09', 0, 'too_old']);
   });
 });
 

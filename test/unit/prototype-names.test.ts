@@ -39,7 +39,8 @@ describe('event names that are Object.prototype members are unknown, not found',
     expect(expectApplied(world.apply(ev({ kind: 'earn', user_id: 'u1', activity: 'constructor' }), T0)).amount).toBe(5);
     const again = expectApplied(world.apply(ev({ kind: 'earn', user_id: 'u1', activity: 'constructor' }), T0 + SECOND));
     expect([again.amount, again.reason]).toEqual([0, 'rate_limited']);
-    expect(world.user().lastEarnedAt).toEqual({ constructor: T0 });
+    expect(Object.keys(world.user().earnedAt)).toEqual(['constructor']);
+    expect(world.user().earnedAt['constructor']?.at).toEqual([T0]);
   });
 
   it('labels and reason texts fall back to the code for inherited names', () => {

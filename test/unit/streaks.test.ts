@@ -1,11 +1,11 @@
 // Pure: streak rules, directly and through decide(); this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { defaultProgram, nextStreak, visibleStreak } from '@pe/domain';
+import { defaultProgram, loginStep, nextStreak, visibleStreak, type DaySet } from '@pe/domain';
 import { bal, expectApplied, stateOf } from './support/expect.ts';
-import { DAY, ev, programWith, run, T0, TODAY, user, World, YESTERDAY } from './support/world.ts';
+import { DAY, ev, loggedIn, MINUTE, programWith, run, T0, TODAY, user, World, YESTERDAY } from './support/world.ts';
 
 const milestones = defaultProgram.earning.streak_milestones;
-const login = () => ev({ kind: 'earn', user_id: 'u1', activity: 'daily_login' });
+const login = (occurred_at?: string) => ev({ kind: 'earn', user_id: 'u1', activity: 'daily_login', ...(occurred_at ? { occurred_at } : {}) });
 
 describe('nextStreak', () => {
   it.each([
@@ -27,6 +27,25 @@ describe('nextStreak', () => {
   });
 });
 
+describe('loginStep: a login for any day, in any order', () => {
+  const recent = (days: string[], from: string | null = null): DaySet => ({ from, days });
+  it.each([
+    { last: null, streak: 0, recent: recent([]), day: TODAY, step: { type: 'next', streak: 1, bonus: 50 } },
+    { last: YESTERDAY, streak: 2, recent: recent([YESTERDAY]), day: TODAY, step: { type: 'next', streak: 3, bonus: 150 } },
+    { last: '2026-03-08', streak: 6, recent: recent(['2026-03-08']), day: TODAY, step: { type: 'next', streak: 1, bonus: 50 } },
+    { last: TODAY, streak: 5, recent: recent([TODAY]), day: TODAY, step: { type: 'claimed' } },
+    { last: TODAY, streak: 5, recent: recent([YESTERDAY, TODAY]), day: YESTERDAY, step: { type: 'claimed' } },
+    // Before the latest login day and unclaimed: the base only, never a streak step.
+    { last: TODAY, streak: 1, recent: recent([TODAY]), day: YESTERDAY, step: { type: 'late' } },
+    { last: TODAY, streak: 1, recent: recent([TODAY], YESTERDAY), day: YESTERDAY, step: { type: 'late' } },
+    // Before the recent days kept: unknown whether it was claimed.
+    { last: TODAY, streak: 1, recent: recent([TODAY], TODAY), day: YESTERDAY, step: { type: 'too_old' } },
+    { last: TODAY, streak: 9, recent: recent([YESTERDAY, TODAY], YESTERDAY), day: '2026-03-01', step: { type: 'too_old' } },
+  ])('last $last (streak $streak), recent $recent.days from $recent.from, login on $day → $step.type', ({ last, streak, recent: days, day, step }) => {
+    expect(loginStep(last, streak, days, day, milestones)).toEqual(step);
+  });
+});
+
 describe('visibleStreak', () => {
   it.each([
     { last: null, streak: 0, today: TODAY, visible: 0 },
@@ -41,7 +60,7 @@ describe('visibleStreak', () => {
 
 describe('streaks through decide()', () => {
   it('a gap of one missed day restarts the streak at 1 and keeps the longest', () => {
-    const state = user({ lastLoginDay: '2026-03-08', currentStreak: 6, longestStreak: 9 });
+    const state = user(loggedIn('2026-03-08', 6, 9));
     expect(visibleStreak(state.lastLoginDay, state.currentStreak, TODAY)).toBe(0);
     const d = expectApplied(run([state], login()));
     expect(d.amount).toBe(100); // 50 + the day-1 bonus of 50
@@ -102,5 +121,45 @@ describe('streaks through decide()', () => {
     const next = expectApplied(world.apply(login(), Date.parse('2026-03-10T21:30:00Z')));
     expect(next.amount).toBe(50);
     expect(world.user().lastLoginDay).toBe('2026-03-11');
+  });
+});
+
+describe('logins applied out of order', () => {
+  const justAfterMidnight = Date.parse(`${TODAY}T00:04:00Z`);
+  const lateEvening = `${YESTERDAY}T23:56:00Z`;
+
+  it('a login for a day before the last login day pays the base once, and never builds the streak or pays a milestone', () => {
+    const world = new World([user()]);
+    expect(expectApplied(world.apply(login(), justAfterMidnight)).amount).toBe(100); // streak 1: 50 + 50
+    const late = expectApplied(world.apply(login(lateEvening), justAfterMidnight));
+    expect([late.amount, late.reason, late.notices]).toEqual([50, null, []]);
+    expect(late.details).toMatchObject({ streak: 1, streak_bonus: 0, late_login: true });
+    expect(world.user()).toMatchObject({ currentStreak: 1, longestStreak: 1, lastLoginDay: TODAY, loginDays: { from: YESTERDAY, days: [YESTERDAY, TODAY] } });
+    // The late day is now claimed.
+    const again = expectApplied(world.apply(login(`${YESTERDAY}T23:59:00Z`), justAfterMidnight + MINUTE));
+    expect([again.amount, again.reason]).toEqual([0, 'already_claimed']);
+  });
+
+  it('in arrival order the same two logins pay the same total (150) and make a streak of 2', () => {
+    const world = new World([user()]);
+    const amounts = [world.apply(login(lateEvening), justAfterMidnight), world.apply(login(), justAfterMidnight)].map((d) => expectApplied(d).amount);
+    expect(amounts).toEqual([100, 50]);
+    expect(world.user().currentStreak).toBe(2);
+  });
+
+  it('30 logins stamped one day apart, newest first, claim only the newest day: every earlier day is before the reach of the newest', () => {
+    const world = new World([user(loggedIn('2026-02-01', 1))]);
+    const results = Array.from({ length: 30 }, (_, i) => expectApplied(world.apply(login(new Date(T0 - i * DAY).toISOString()), T0)));
+    expect(results[0]).toMatchObject({ amount: 100, details: { streak: 1 } });
+    // From noon the days windows reach back 660 s: every earlier day is before them.
+    expect(results.slice(1).map((d) => d.reason)).toEqual(Array(29).fill('too_old'));
+    expect(bal(world.user(), 'points:main')).toBe(100);
+    expect(world.user().currentStreak).toBe(1);
+  });
+
+  it('a row from before the windows (only the last login day known) treats any earlier day as too old', () => {
+    const state = user({ lastLoginDay: TODAY, currentStreak: 4, longestStreak: 4, loginDays: { from: TODAY, days: [TODAY] } });
+    const d = expectApplied(run([state], login(lateEvening), { now: justAfterMidnight }));
+    expect([d.amount, d.reason]).toEqual([0, 'too_old']);
   });
 });

@@ -4,7 +4,7 @@ import type { ApiKeyVerifier } from '@pe/auth';
 import type { PointsClient } from '@pe/client';
 import type { Env } from '@pe/config';
 import type { Db } from '@pe/db';
-import type { Program } from '@pe/domain';
+import type { EventTimeBound, Program } from '@pe/domain';
 import type { Logger } from '@pe/logger';
 
 /** Everything the API's routes use, opened by the composition root. */
@@ -19,4 +19,6 @@ export interface ApiDeps {
   queues: Queue[];
   config: Pick<Env, 'SPEND_TIMEOUT_MS' | 'BODY_LIMIT' | 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'API_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_INIT_DATA_MAX_AGE_SECONDS' | 'TELEGRAM_USER_RATE_LIMIT_PER_MINUTE' | 'NOWPAYMENTS_IPN_SECRET' | 'TELEGRAM_STARS_WEBHOOK_SECRET' | 'TON_WEBHOOK_SECRET' | 'PAYMENT_PRODUCTS'>;
   now?: () => number;
+  /** How far an event's occurred_at may stray from its arrival (default: DEFAULT_EVENT_TIME_BOUND). */
+  eventTimeBound?: EventTimeBound;
 }

@@ -35,6 +35,7 @@ export async function startApi(
     queues,
     config,
     ...(ledger.now ? { now: ledger.now } : {}),
+    ...(ledger.eventTimeBound ? { eventTimeBound: ledger.eventTimeBound } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { purchaseBonusEventSchema } from '@pe/domain';
+import { DEFAULT_EVENT_TIME_BOUND, MAX_EVENT_AGE_SECONDS, MAX_EVENT_FUTURE_SECONDS, purchaseBonusEventSchema } from '@pe/domain';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
@@ -33,6 +33,12 @@ export const envSchema = z.object({
     .default('true')
     .transform((value) => value === 'true'),
   SPEND_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /**
+   * How old (and how far ahead of the API's clock) an event's occurred_at may be when it arrives
+   * over HTTP; the worker sizes the earning rules' windows from the same two (docs/rules.md).
+   */
+  EVENT_MAX_AGE_SECONDS: int(1, MAX_EVENT_AGE_SECONDS).default(DEFAULT_EVENT_TIME_BOUND.maxAgeSeconds),
+  EVENT_MAX_FUTURE_SECONDS: int(0, MAX_EVENT_FUTURE_SECONDS).default(DEFAULT_EVENT_TIME_BOUND.maxFutureSeconds),
   /**
    * A compressed clock for test harnesses (the chaos run): program time runs CLOCK_RATE times
    * faster than real time from CLOCK_ORIGIN_MS (real epoch ms, the same for every process), so

@@ -25,6 +25,8 @@ export interface UsersTable {
   cap_earned: Int8Default;
   last_earned_at: ColumnType<Record<string, number>, string | undefined, string>;
   referrer_id: string | null;
+  /** The earning rules' recent history (migration 0008); null on rows not written since. */
+  rule_windows: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -6,6 +6,7 @@ import * as webhooks from './migrations/0003-webhooks.ts';
 import * as writePath from './migrations/0004-write-path.ts';
 import * as cycleShards from './migrations/0005-cycle-shards.ts';
 import * as payments from './migrations/0007-payments.ts';
+import * as ruleWindows from './migrations/0008-rule-windows.ts';
 
 /** The migrations in order; a new one is appended, an old one never edited. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-write-path': writePath,
   '0005-cycle-shards': cycleShards,
   '0007-payments': payments,
+  '0008-rule-windows': ruleWindows,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -26,7 +26,7 @@ export interface DecideInput {
 function overflowOf(decision: Decision): RejectedDecision | null {
   if (decision.status !== 'applied') return null;
   for (const state of decision.users) {
-    const totals = { ...state.balances, lifetimeEarned: state.lifetimeEarned, lifetimeSpent: state.lifetimeSpent, pointsConsumed: state.pointsConsumed, capEarned: state.capEarned };
+    const totals = { ...state.balances, lifetimeEarned: state.lifetimeEarned, lifetimeSpent: state.lifetimeSpent, pointsConsumed: state.pointsConsumed, ...state.capTallies.days };
     for (const [name, value] of Object.entries(totals)) {
       if (!Number.isSafeInteger(value)) return reject('amount_overflow', { user_id: state.userId, total: name });
     }

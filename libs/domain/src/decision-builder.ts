@@ -1,3 +1,4 @@
+import type { EventTimeBound } from './event-time.ts';
 import { levelFor } from './levels.ts';
 import { postToBalances, systemAccount, transfer, userAccount, type AssetCode, type Bucket, type Posting, type SystemAccount } from './postings.ts';
 import type { Program } from './program.schema.ts';
@@ -10,6 +11,8 @@ export interface DecideContext {
   readonly program: Program;
   /** Epoch ms the ledger applies the event at. */
   readonly now: number;
+  /** The arrival bound the API enforces, which sizes the earning rules' windows (default: DEFAULT_EVENT_TIME_BOUND). */
+  readonly eventTimeBound?: EventTimeBound;
 }
 
 /**

@@ -18,8 +18,11 @@ export type RejectReason =
   | 'already_reversed'
   | 'amount_overflow';
 
-/** Why an applied event earned less than its rate (0 or a remainder). */
-export type LimitReason = 'rate_limited' | 'daily_cap' | 'already_claimed';
+/**
+ * Why an applied event earned less than its rate (0 or a remainder). `too_old`: the event is older
+ * than the recent history its rate limit, daily cap or streak keeps, so it earns nothing.
+ */
+export type LimitReason = 'rate_limited' | 'daily_cap' | 'already_claimed' | 'too_old';
 
 /** Something the bot may want to tell the user about; goes to the outbox with the change. */
 export type Notice =

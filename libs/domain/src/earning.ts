@@ -1,11 +1,13 @@
 import { applyMultipliers } from './amounts.ts';
 import { DecisionBuilder, eventTime, type DecideContext } from './decision-builder.ts';
 import { reject, type Decision, type LimitReason } from './decision.ts';
+import { boundSpanMs, DEFAULT_EVENT_TIME_BOUND } from './event-time.ts';
 import type { EarnEvent } from './events.schema.ts';
 import { levelFor } from './levels.ts';
 import { own } from './lookup.ts';
 import type { ActivityRule, Program } from './program.schema.ts';
-import { nextStreak } from './streaks.ts';
+import { addDay, addInstant, addTally, checkRateWindow, tallyOn, type DayTallies } from './rule-windows.ts';
+import { loginStep } from './streaks.ts';
 import { tierMultiplierBp } from './tiers.ts';
 import { dayOf } from './time.ts';
 import type { UserState } from './user-state.ts';
@@ -17,16 +19,10 @@ export function activityPoints(rule: ActivityRule, state: UserState, at: number,
   return applyMultipliers(rule.base, [levelBp, tierMultiplierBp(state, at, program)]);
 }
 
-/** True when an earning event of this activity comes too soon after the last one. */
-export function isRateLimited(rule: ActivityRule, lastAt: number | undefined, at: number): boolean {
-  if (rule.min_interval_seconds === 0 || lastAt === undefined) return false;
-  return Math.abs(at - lastAt) < rule.min_interval_seconds * 1000;
-}
-
-/** How much of `amount` still fits under the daily cap on `day`. */
-export function capRemaining(state: Pick<UserState, 'capDay' | 'capEarned'>, day: string, dailyCap: number): number {
-  const earnedToday = state.capDay === day ? state.capEarned : 0;
-  return Math.max(0, dailyCap - earnedToday);
+/** How much of `amount` still fits under the daily cap on `day`; null when that day is no longer known. */
+export function capRemaining(tallies: DayTallies, day: string, dailyCap: number): number | null {
+  const earned = tallyOn(tallies, day);
+  return earned === null ? null : Math.max(0, dailyCap - earned);
 }
 
 /** Decides an `earn` event: activity rate, multipliers, streaks, rate limits and the daily cap. */
@@ -51,35 +47,45 @@ export function decideEarn(ctx: DecideContext, users: ReadonlyMap<string, UserSt
     details['referred_user_id'] = referred;
   }
 
-  if (isRateLimited(rule, own(state.lastEarnedAt, event.activity), at)) return b.applied(0, 'rate_limited', details);
+  // Each window reaches back the bound's span, so an event that arrived within the bound is checked against all it could collide with (docs/rules.md).
+  const span = boundSpanMs(ctx.eventTimeBound ?? DEFAULT_EVENT_TIME_BOUND);
+  const intervalMs = rule.min_interval_seconds * 1000;
+  const rate = checkRateWindow(own(state.earnedAt, event.activity), at, intervalMs);
+  if (rate !== 'clear') return b.applied(0, rate, details);
 
+  const day = dayOf(at, program.timezone);
+  // The day an event the span before this one falls on; a window already reaching from today needs no look.
+  const reach = (from: string | null) => (from === day ? day : dayOf(at - span, program.timezone));
+  const remaining = rule.capped ? capRemaining(state.capTallies, day, program.earning.daily_cap) : Number.POSITIVE_INFINITY;
+  if (remaining === null) return b.applied(0, 'too_old', details);
   let amount = activityPoints(rule, state, at, program);
   let reason: LimitReason | null = null;
-  const day = dayOf(at, program.timezone);
 
   if (rule.daily_login) {
-    const step = nextStreak(state.lastLoginDay, state.currentStreak, day, program.earning.streak_milestones);
-    if (step.alreadyClaimed) return b.applied(0, 'already_claimed', details);
-    amount += step.bonus;
-    b.update(userId, { currentStreak: step.streak, longestStreak: Math.max(state.longestStreak, step.streak), lastLoginDay: day });
-    if (step.bonus > 0) b.notice({ type: 'streak_milestone', userId, streak: step.streak, bonus: step.bonus });
-    Object.assign(details, { streak: step.streak, streak_bonus: step.bonus });
+    const step = loginStep(state.lastLoginDay, state.currentStreak, state.loginDays, day, program.earning.streak_milestones);
+    if (step.type === 'claimed') return b.applied(0, 'already_claimed', details);
+    if (step.type === 'too_old') return b.applied(0, 'too_old', details);
+    const loginDays = addDay(state.loginDays, day, reach(state.loginDays.from));
+    if (step.type === 'late') {
+      b.update(userId, { loginDays });
+      Object.assign(details, { streak: state.currentStreak, streak_bonus: 0, late_login: true });
+    } else {
+      amount += step.bonus;
+      b.update(userId, { currentStreak: step.streak, longestStreak: Math.max(state.longestStreak, step.streak), lastLoginDay: day, loginDays });
+      if (step.bonus > 0) b.notice({ type: 'streak_milestone', userId, streak: step.streak, bonus: step.bonus });
+      Object.assign(details, { streak: step.streak, streak_bonus: step.bonus });
+    }
   }
 
   if (rule.capped) {
-    const remaining = capRemaining(state, day, program.earning.daily_cap);
     if (amount > remaining) {
       amount = remaining;
       reason = 'daily_cap';
     }
-    // A late event from an earlier day must not replace the tally of a later one (that reopened its cap).
-    if (state.capDay === null || day >= state.capDay) {
-      b.update(userId, { capDay: day, capEarned: (state.capDay === day ? state.capEarned : 0) + amount });
-    }
+    if (amount > 0) b.update(userId, { capTallies: addTally(state.capTallies, day, amount, reach(state.capTallies.from)) });
   }
 
-  const previous = own(state.lastEarnedAt, event.activity);
-  b.update(userId, { lastEarnedAt: { ...state.lastEarnedAt, [event.activity]: Math.max(previous ?? at, at) } });
+  if (intervalMs > 0) b.update(userId, { earnedAt: { ...state.earnedAt, [event.activity]: addInstant(own(state.earnedAt, event.activity), at, span + intervalMs) } });
   b.earnPoints(userId, amount, at);
   return b.applied(amount, reason, details);
 }

@@ -51,7 +51,7 @@ const timestamp = z.iso.datetime({ offset: true }).optional();
 const common = {
   idempotency_key: idempotencyKey,
   user_id: userId,
-  /** When the event happened at the producer; rate limits, streaks and the daily cap use it. */
+  /** When the event happened at the producer; rate limits, streaks and the daily cap use it (bounded on arrival: docs/rules.md). */
   occurred_at: timestamp,
   metadata,
 };

@@ -5,6 +5,8 @@ export * from './default-program.ts';
 export * from './events.schema.ts';
 export * from './internal-events.ts';
 export * from './time.ts';
+export * from './event-time.ts';
+export * from './rule-windows.ts';
 export * from './postings.ts';
 export * from './levels.ts';
 export * from './tiers.ts';

@@ -1,5 +1,6 @@
 import type { Balances } from './postings.ts';
 import type { Program } from './program.schema.ts';
+import { EMPTY_DAY_SET, EMPTY_DAY_TALLIES, type DaySet, type DayTallies, type InstantWindow } from './rule-windows.ts';
 
 /** Everything the rules know about one user; the ledger loads it, the rules return a new one. */
 export interface UserState {
@@ -18,12 +19,14 @@ export interface UserState {
   readonly pointsConsumed: number;
   readonly currentStreak: number;
   readonly longestStreak: number;
+  /** The latest program day with a claimed daily login (the streak ends there). */
   readonly lastLoginDay: string | null;
-  /** The program day `capEarned` counts for. */
-  readonly capDay: string | null;
-  readonly capEarned: number;
-  /** Epoch ms of the last earning event per activity (for rate limits). */
-  readonly lastEarnedAt: Readonly<Record<string, number>>;
+  /** Recent program days with a claimed daily login, `lastLoginDay` included. */
+  readonly loginDays: DaySet;
+  /** Capped points credited per recent program day (the daily cap's tallies). */
+  readonly capTallies: DayTallies;
+  /** Per activity with a rate limit: instants of its recent earning events. */
+  readonly earnedAt: Readonly<Record<string, InstantWindow>>;
   readonly referrerId: string | null;
   readonly balances: Balances;
 }
@@ -43,9 +46,9 @@ export function newUserState(userId: string, program: Program): UserState {
     currentStreak: 0,
     longestStreak: 0,
     lastLoginDay: null,
-    capDay: null,
-    capEarned: 0,
-    lastEarnedAt: {},
+    loginDays: EMPTY_DAY_SET,
+    capTallies: EMPTY_DAY_TALLIES,
+    earnedAt: {},
     referrerId: null,
     balances: {},
   };

@@ -23,6 +23,7 @@ const REASONS: Readonly<Record<OutcomeReason, Localized>> = {
   rate_limited: { en: 'Too frequent: no points this time', ru: 'Слишком часто: поинты не начислены' },
   daily_cap: { en: 'Daily earning limit reached', ru: 'Достигнут дневной лимит начислений' },
   already_claimed: { en: 'Already claimed today', ru: 'Уже получено сегодня' },
+  too_old: { en: 'Too old to count: no points this time', ru: 'Слишком старое событие: поинты не начислены' },
   shortfall: { en: 'Only what was available was charged', ru: 'Списано только то, что было доступно' },
   partially_reversed: { en: 'Partly reversed: some points were already spent', ru: 'Отменено частично: часть поинтов уже потрачена' },
 };

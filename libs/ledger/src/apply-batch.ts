@@ -7,6 +7,7 @@ import {
   usersRevealedBy,
   type AppliedDecision,
   type BalanceKey,
+  type EventTimeBound,
   type Balances,
   type HoldState,
   type LedgerEvent,
@@ -32,6 +33,8 @@ export interface LedgerContext {
   now?: () => number;
   /** How many user ranges a cycle period processes side by side (CYCLE_STREAMS). */
   cycleStreams?: number;
+  /** The API's arrival bound on occurred_at, which sizes the earning rules' windows (default: DEFAULT_EVENT_TIME_BOUND). */
+  eventTimeBound?: EventTimeBound;
 }
 
 interface Fresh {
@@ -150,7 +153,7 @@ async function decideAndWrite(ctx: LedgerContext, tx: Tx, fresh: Fresh[], now: n
   const written = new Map<string, { id: string; outcome: EventOutcome }>();
   const appliedAt = new Date(now).toISOString();
   for (const { event, hash } of fresh) {
-    const decision = decide({ program: ctx.program, now }, { users: states, holds, originals }, event);
+    const decision = decide({ program: ctx.program, now, eventTimeBound: ctx.eventTimeBound }, { users: states, holds, originals }, event);
     const outcome: EventOutcome = {
       idempotency_key: event.idempotency_key,
       kind: event.kind,

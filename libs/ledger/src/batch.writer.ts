@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { AssetCode, BalanceKey, HoldState, LedgerEvent, Notice, UserState } from '@pe/domain';
 import type { Tx } from '@pe/db';
 import type { EventOutcome } from './outcome.ts';
+import { windowColumns } from './rule-windows.codec.ts';
 import type { SystemAccountIds } from './state.repository.ts';
 
 export type EntryWrite =
@@ -107,22 +108,24 @@ async function insertTransactionsAndEntries(
 async function updateUsers(tx: Tx, users: UserState[], at: string): Promise<void> {
   if (users.length === 0) return;
   const col = <T>(pick: (u: UserState) => T) => users.map(pick);
+  const windows = users.map(windowColumns);
   await sql`
     UPDATE users SET tier = v.tier, tier_ends_at = v.tier_ends_at, token_balance = v.token_balance,
       allowance_capacity = v.allowance_capacity, level = v.level, lifetime_earned = v.lifetime_earned,
       lifetime_spent = v.lifetime_spent, points_consumed = v.points_consumed, current_streak = v.current_streak,
       longest_streak = v.longest_streak, last_login_day = v.last_login_day, cap_day = v.cap_day,
-      cap_earned = v.cap_earned, last_earned_at = v.last_earned_at, referrer_id = v.referrer_id, updated_at = ${at}::timestamptz
+      cap_earned = v.cap_earned, last_earned_at = v.last_earned_at, rule_windows = v.rule_windows, referrer_id = v.referrer_id,
+      updated_at = ${at}::timestamptz
     FROM unnest(
       ${col((u) => u.userId)}::text[], ${col((u) => u.tier)}::text[],
       ${col((u) => (u.tierEndsAt === null ? null : new Date(u.tierEndsAt).toISOString()))}::timestamptz[],
       ${col((u) => u.tokenBalance.toString())}::numeric[], ${col((u) => u.allowanceCapacity)}::int8[],
       ${col((u) => u.level)}::int4[], ${col((u) => u.lifetimeEarned)}::int8[], ${col((u) => u.lifetimeSpent)}::int8[],
       ${col((u) => u.pointsConsumed)}::int8[], ${col((u) => u.currentStreak)}::int4[], ${col((u) => u.longestStreak)}::int4[],
-      ${col((u) => u.lastLoginDay)}::date[], ${col((u) => u.capDay)}::date[], ${col((u) => u.capEarned)}::int8[],
-      ${col((u) => JSON.stringify(u.lastEarnedAt))}::jsonb[], ${col((u) => u.referrerId)}::text[]
+      ${col((u) => u.lastLoginDay)}::date[], ${windows.map((w) => w.capDay)}::date[], ${windows.map((w) => w.capEarned)}::int8[],
+      ${windows.map((w) => w.lastEarnedAt)}::jsonb[], ${windows.map((w) => w.ruleWindows)}::jsonb[], ${col((u) => u.referrerId)}::text[]
     ) AS v(user_id, tier, tier_ends_at, token_balance, allowance_capacity, level, lifetime_earned, lifetime_spent,
-           points_consumed, current_streak, longest_streak, last_login_day, cap_day, cap_earned, last_earned_at, referrer_id)
+           points_consumed, current_streak, longest_streak, last_login_day, cap_day, cap_earned, last_earned_at, rule_windows, referrer_id)
     WHERE users.user_id = v.user_id`.execute(tx);
 }
 

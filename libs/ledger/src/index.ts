@@ -5,6 +5,7 @@ export { payloadHash } from '@pe/domain';
 export type { EventOutcome, EventResult } from './outcome.ts';
 export { ensureSystemAccounts, findTransactions, findLapsedHolds, type SystemAccountIds } from './state.repository.ts';
 export { mainBalances, toUserState } from './user-state.mapper.ts';
+export { windowColumns, windowsOf } from './rule-windows.codec.ts';
 export { checkInvariants, checkAccountRange, checkTransactionRange, checkAssetSums, withCheckPlans, type InvariantViolation } from './invariants.ts';
 export { reconcileLedger, type ReconcileReport, type ReconcileOptions } from './reconcile.ts';
 export { getBalance, type BalanceView, type Lang } from './queries/balance.query.ts';

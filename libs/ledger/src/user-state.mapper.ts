@@ -1,5 +1,6 @@
 import { toSafeInteger, type Balances, type BalanceKey, type Program, type UserState } from '@pe/domain';
 import type { UserRow } from '@pe/db';
+import { windowsOf } from './rule-windows.codec.ts';
 
 /** A loaded user row plus its account balances, as the rules see it. */
 export function toUserState(row: UserRow, balances: Balances, program: Program): UserState {
@@ -16,9 +17,7 @@ export function toUserState(row: UserRow, balances: Balances, program: Program):
     currentStreak: row.current_streak,
     longestStreak: row.longest_streak,
     lastLoginDay: row.last_login_day,
-    capDay: row.cap_day,
-    capEarned: toSafeInteger(row.cap_earned),
-    lastEarnedAt: row.last_earned_at,
+    ...windowsOf(row),
     referrerId: row.referrer_id,
     balances,
   };

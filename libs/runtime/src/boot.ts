@@ -47,7 +47,11 @@ export async function boot(name: string, env: Record<string, string | undefined>
     program,
     logger,
     database,
-    ledger: { db: database.db, program, systemAccounts, retry: { applyLock: true }, cycleStreams: config.CYCLE_STREAMS, ...(config.CLOCK_RATE !== 1 ? { now } : {}) },
+    ledger: {
+      db: database.db, program, systemAccounts, retry: { applyLock: true }, cycleStreams: config.CYCLE_STREAMS,
+      eventTimeBound: { maxAgeSeconds: config.EVENT_MAX_AGE_SECONDS, maxFutureSeconds: config.EVENT_MAX_FUTURE_SECONDS },
+      ...(config.CLOCK_RATE !== 1 ? { now } : {}),
+    },
   };
 }
 

@@ -289,7 +289,7 @@ function checkWorld(users: ReadonlyMap<string, UserState>, holds: ReadonlyMap<st
         expect.fail(`${where}: ${state.userId} ${asset}:held = ${state.balances[`${asset}:held`] ?? 0} but its open holds hold ${open}`);
       }
     }
-    for (const [name, value] of Object.entries({ lifetimeEarned: state.lifetimeEarned, lifetimeSpent: state.lifetimeSpent, pointsConsumed: state.pointsConsumed, capEarned: state.capEarned })) {
+    for (const [name, value] of Object.entries({ lifetimeEarned: state.lifetimeEarned, lifetimeSpent: state.lifetimeSpent, pointsConsumed: state.pointsConsumed, ...state.capTallies.days })) {
       if (!Number.isSafeInteger(value) || value < 0) expect.fail(`${where}: ${state.userId} ${name} = ${value}`);
     }
     if (state.level !== levelFor(state.lifetimeEarned, program.levels).level) {

@@ -1,6 +1,7 @@
 // Pure builders and a tiny in-memory world for decide(); no services needed.
 import { expect } from 'vitest';
 import {
+  addDays,
   decide,
   defaultProgram,
   lapseKey,
@@ -40,6 +41,18 @@ export function user(patch: Partial<UserState> = {}, program: Program = defaultP
   const base = newUserState(patch.userId ?? 'u1', program);
   const lifetimeEarned = patch.lifetimeEarned ?? base.lifetimeEarned;
   return { ...base, level: levelFor(lifetimeEarned, program.levels).level, ...patch };
+}
+
+/** A user state patch: `earned` capped points tallied on each of these days (the window knows every day). */
+export const tallies = (days: Readonly<Record<string, number>>, from: string | null = null): Partial<UserState> => ({ capTallies: { from, days } });
+
+/** A user state patch: these instants passed an activity's rate limit (the window knows every instant). */
+export const earnedAt = (activity: string, at: readonly number[], from: number | null = null): Partial<UserState> => ({ earnedAt: { [activity]: { from, at } } });
+
+/** A user state patch: a login streak of `streak` days ending on `day` (each of those days claimed). */
+export function loggedIn(day: string, streak: number, longest = streak): Partial<UserState> {
+  const days = Array.from({ length: Math.min(streak, 3) }, (_, i) => addDays(day, i - Math.min(streak, 3) + 1));
+  return { lastLoginDay: day, currentStreak: streak, longestStreak: longest, loginDays: { from: days[0] ?? null, days } };
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -55,7 +55,7 @@ export const operations: OperationDoc[] = [
   {
     method: 'post', path: '/api/points/events', tag: 'points', auth: 'producer',
     summary: 'Queue one event, an array, or {events: […]} (≤ 1000)',
-    description: 'Fire-and-forget: answers 202 once the events are queued; the ledger applies each exactly once (by `idempotency_key`). Ask GET /api/points/transactions/{key} for the outcome.',
+    description: 'Fire-and-forget: answers 202 once the events are queued; the ledger applies each exactly once (by `idempotency_key`). Ask GET /api/points/transactions/{key} for the outcome. An `occurred_at` more than EVENT_MAX_AGE_SECONDS before the server\'s clock or EVENT_MAX_FUTURE_SECONDS after it answers 400 naming it (`occurred_at`, `events.N.occurred_at`), and nothing of the request is queued.',
     body: {
       schema: eventsRequestBody,
       examples: {
@@ -78,7 +78,7 @@ export const operations: OperationDoc[] = [
   {
     method: 'post', path: '/api/points/spend', tag: 'points', auth: 'producer',
     summary: 'Spend and wait for the outcome',
-    description: 'A spend event (`kind` may be left out). Answers 200 with the outcome (applied with balances, or rejected with a reason such as `insufficient_funds`), or 202 `queued` if none arrives within `timeout_ms` (default SPEND_TIMEOUT_MS).',
+    description: 'A spend event (`kind` may be left out). Answers 200 with the outcome (applied with balances, or rejected with a reason such as `insufficient_funds`), or 202 `queued` if none arrives within `timeout_ms` (default SPEND_TIMEOUT_MS). `occurred_at` is bound as for POST /api/points/events.',
     query: spendQuery,
     body: {
       schema: spendEventSchema,

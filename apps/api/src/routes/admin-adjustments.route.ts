@@ -6,6 +6,7 @@ import { reasonText } from '@pe/i18n';
 import { payloadHash } from '@pe/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
+import { requireEventTimes } from '../middleware/event-time.ts';
 import { parseOr400 } from '../middleware/validate.ts';
 import { pickLang } from './reads.route.ts';
 
@@ -76,6 +77,7 @@ export function adminAdjustmentRoutes(deps: ApiDeps): Router {
  */
 async function applyAndAnswer(deps: ApiDeps, req: Request, res: Response, event: PointsEvent): Promise<void> {
   const { timeout_ms, lang } = parseOr400(adminOutcomeQuery, req.query);
+  requireEventTimes(deps, [event]);
   try {
     const outcome = await deps.client.spend(event, { timeoutMs: timeout_ms ?? deps.config.SPEND_TIMEOUT_MS });
     await rejectConflict(deps, event);

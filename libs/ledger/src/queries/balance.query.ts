@@ -30,7 +30,7 @@ export async function getBalance(db: Executor, userId: string, program: Program,
         {
           user_id: userId, tier: null, tier_ends_at: null, token_balance: '0', allowance_capacity: null, level: 1,
           lifetime_earned: '0', lifetime_spent: '0', points_consumed: '0', current_streak: 0, longest_streak: 0,
-          last_login_day: null, cap_day: null, cap_earned: '0', last_earned_at: {}, referrer_id: null,
+          last_login_day: null, cap_day: null, cap_earned: '0', last_earned_at: {}, rule_windows: null, referrer_id: null,
           created_at: new Date(now), updated_at: new Date(now),
         },
         balances,
