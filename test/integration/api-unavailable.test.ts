@@ -4,7 +4,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@pe/api';
-import { ApiKeyVerifier, createApiKey } from '@pe/auth';
+import { createApiKey, openApiKeyRegistry, type OpenedKeyRegistry } from '@pe/auth';
 import { PointsClient } from '@pe/client';
 import { loadConfig } from '@pe/config';
 import { connectDatabase, type DbHandle } from '@pe/db';
@@ -50,6 +50,7 @@ let client: PointsClient;
 let redis: ReturnType<typeof createRedis>;
 let base: string;
 let key: string;
+let keys: OpenedKeyRegistry;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
@@ -59,10 +60,11 @@ beforeAll(async () => {
   const url = new URL(database.url);
   url.port = String(proxy.port);
   pool = connectDatabase(url.toString(), { max: 2 });
+  keys = await openApiKeyRegistry(pool.db, { url: url.toString() });
   client = new PointsClient({ redisUrl: redisUrl(), prefix, partitions: 1 });
   redis = createRedis(redisUrl(), 'producer');
   const app = createApp({
-    db: pool.db, program: defaultProgram, client, redis, verifier: new ApiKeyVerifier(pool.db), logger: createLogger({ level: 'silent' }),
+    db: pool.db, program: defaultProgram, client, redis, verifier: keys.registry, logger: createLogger({ level: 'silent' }),
     queues: [], config: { ...loadConfig({}), QUEUE_PREFIX: prefix },
   });
   const server = await new Promise<Server>((resolve) => {
@@ -73,6 +75,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await close();
+  await keys.close();
   await client.close();
   redis.disconnect();
   await proxy.cut();
@@ -88,7 +91,7 @@ describe('PostgreSQL unreachable from the API', () => {
     expect((await balance()).status).toBe(200);
     const port = proxy.port;
     await proxy.cut();
-    // The key is cached, so the request reaches the balance query, which cannot connect.
+    // The key is served from the registry, so the request reaches the balance query, which cannot connect.
     const during = await balance();
     expect(during.status).toBe(503);
     expect(during.headers.get('retry-after')).toBe('5');

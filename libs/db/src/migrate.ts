@@ -5,6 +5,7 @@ import * as outboxDelivery from './migrations/0002-outbox-delivery.ts';
 import * as webhooks from './migrations/0003-webhooks.ts';
 import * as writePath from './migrations/0004-write-path.ts';
 import * as cycleShards from './migrations/0005-cycle-shards.ts';
+import * as apiKeys from './migrations/0006-api-keys.ts';
 
 /** The migrations in order; a new one is appended, an old one never edited. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-webhooks': webhooks,
   '0004-write-path': writePath,
   '0005-cycle-shards': cycleShards,
+  '0006-api-keys': apiKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
