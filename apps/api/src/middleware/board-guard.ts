@@ -20,6 +20,9 @@ const ALLOWED_ACTIONS: readonly RegExp[] = [
   /^\/api\/queues\/[^/]+\/[^/]+\/(retry|clean)\/?$/i,
 ];
 
+/** Whether a state-changing Bull Board request (its path below the board's mount) is an allowed action. */
+export const isAllowedBoardAction = (path: string): boolean => ALLOWED_ACTIONS.some((pattern) => pattern.test(path));
+
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Methods a page of another site can send without a CORS preflight (which this server never grants). */
@@ -59,7 +62,7 @@ export function boardGuard(): RequestHandler {
     if (READS.has(req.method.toUpperCase())) return next();
     const crossSite = crossSiteReason(req);
     if (crossSite) throw new HttpError(403, 'forbidden', `Bull Board: refused a request that may come from another site (${crossSite})`);
-    if (!ALLOWED_ACTIONS.some((pattern) => pattern.test(req.path))) {
+    if (!isAllowedBoardAction(req.path)) {
       throw new HttpError(403, 'forbidden', 'Bull Board is read, retry and clean only: this action is not allowed (docs/security.md)');
     }
     next();
