@@ -25,6 +25,8 @@ export interface TestEngine {
   key(...scopes: Scope[]): Promise<string>;
   /** The API's in-memory key registry. */
   registry: ApiKeyRegistry;
+  /** The settings the API was started with (to start another API process on the same database and prefix). */
+  config: Parameters<typeof startApi>[1];
   fetch(path: string, init?: RequestInit & { key?: string }): Promise<Response>;
   startWorker(): RunningWorker;
   stopWorker(): Promise<void>;
@@ -81,6 +83,7 @@ export async function startTestEngine(
       return key;
     },
     registry: api.keys,
+    config,
     fetch: (path, init = {}) => {
       const headers = new Headers(init.headers);
       if (init.key) headers.set('x-api-key', init.key);
