@@ -50,7 +50,14 @@ export class KeyChangeListener {
 
   private async connect(): Promise<boolean> {
     if (this.closed) return false;
-    const client = new pg.Client({ connectionString: this.options.url, application_name: this.options.applicationName ?? 'points-engine-api-keys' });
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      application_name: this.options.applicationName ?? 'points-engine-api-keys',
+      // A connect that hangs (a host gone without a reset) must not hold up the start or the retries;
+      // keep-alive lets the OS notice a dead peer on an idle LISTEN session (the periodic re-read covers the gap).
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
     let dropped = false;
     const drop = (error?: unknown) => {
       if (dropped) return;
