@@ -97,24 +97,15 @@ export class PointsClient {
    * is not found here (the ledger, or the worker's conflict check, catches that one).
    */
   async queuedEvents(events: readonly PointsEvent[]): Promise<Map<string, unknown[]>> {
-    const keys = new Set(events.map((e) => e.idempotency_key));
     const jobKeys = new Set<string>();
     for (const event of events) jobKeys.add(this.queue(partitionOf(event.user_id, this.options.partitions)).toKey(eventJobId(event.idempotency_key)));
-    for (const { partition, events: batch } of jobsOf(events, this.options.partitions)) {
-      if (batch.length > 1) jobKeys.add(this.queue(partition).toKey(batchJobId(batch)));
-    }
-    const pipeline = this.connection.pipeline();
-    for (const jobKey of jobKeys) pipeline.hget(jobKey, 'data');
-    const found = new Map<string, unknown[]>();
-    for (const [error, data] of (await pipeline.exec()) ?? []) {
-      if (error) throw error;
-      if (typeof data !== 'string') continue;
-      for (const queued of eventsIn(data)) {
-        const key = (queued as { idempotency_key?: unknown } | null)?.idempotency_key;
-        if (typeof key === 'string' && keys.has(key)) found.set(key, [...(found.get(key) ?? []), queued]);
-      }
-    }
-    return found;
+    for (const key of this.sendJobKeys(events)) jobKeys.add(key);
+    return this.eventsUnder(jobKeys, events);
+  }
+
+  /** What Redis holds under the job ids `sendMany` (or `send`, for one event) uses for these events: after a send, whether BullMQ kept another payload under one of them. */
+  async sentEvents(events: readonly PointsEvent[]): Promise<Map<string, unknown[]>> {
+    return this.eventsUnder(this.sendJobKeys(events), events);
   }
 
   /** Enqueues a spend (or any event) and waits for its outcome: applied with balances, or rejected with a reason. */
@@ -156,6 +147,33 @@ export class PointsClient {
   /** The job that carries a single event with this key, if it still exists. */
   async findEventJob(idempotencyKey: string, userId: string): Promise<Job | undefined> {
     return this.queue(partitionOf(userId, this.options.partitions)).getJob(eventJobId(idempotencyKey));
+  }
+
+  /** The Redis keys of the jobs a send of these events uses: each batch's id, or the event's own id when alone in its partition. */
+  private sendJobKeys(events: readonly PointsEvent[]): Set<string> {
+    const jobKeys = new Set<string>();
+    for (const { partition, events: batch } of jobsOf(events, this.options.partitions)) {
+      const [only] = batch;
+      jobKeys.add(this.queue(partition).toKey(batch.length === 1 && only ? eventJobId(only.idempotency_key) : batchJobId(batch)));
+    }
+    return jobKeys;
+  }
+
+  /** The events held in these jobs whose keys are among `events`', by key (one pipelined round trip). */
+  private async eventsUnder(jobKeys: Iterable<string>, events: readonly PointsEvent[]): Promise<Map<string, unknown[]>> {
+    const keys = new Set(events.map((e) => e.idempotency_key));
+    const pipeline = this.connection.pipeline();
+    for (const jobKey of jobKeys) pipeline.hget(jobKey, 'data');
+    const found = new Map<string, unknown[]>();
+    for (const [error, data] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      if (typeof data !== 'string') continue;
+      for (const queued of eventsIn(data)) {
+        const key = (queued as { idempotency_key?: unknown } | null)?.idempotency_key;
+        if (typeof key === 'string' && keys.has(key)) found.set(key, [...(found.get(key) ?? []), queued]);
+      }
+    }
+    return found;
   }
 
   private async addEvent(event: PointsEvent): Promise<Job> {

@@ -12,7 +12,6 @@ const LEDGER_LOOKUP_TIMEOUT_MS = 2_000;
 
 interface Found {
   placed: Placed<PointsEvent>;
-  hash: string;
   /** The first event's ledger transaction, or null when it is only queued (or in this request). */
   firstTransactionId: string | null;
   why: string;
@@ -28,29 +27,25 @@ interface Found {
  * conflict and fails that job). Answers the keys the ledger had not recorded, for confirmQueued.
  */
 export async function refuseReusedKeys(deps: GuardDeps, placed: readonly Placed<PointsEvent>[]): Promise<Set<string>> {
-  const hashes = placed.map(({ event }) => payloadHash(event as LedgerEvent));
+  const keys = [...new Set(placed.map((p) => p.event.idempotency_key))];
+  // Both look-ups at once; hashes only where there is something to compare (a new key has none).
+  const [recorded, queued] = await Promise.all([recordedOrNull(deps, keys), deps.client.queuedEvents(placed.map((p) => p.event))]);
   const found: Found[] = [];
-  const firstInRequest = new Map<string, number>();
-  placed.forEach((p, i) => {
-    const first = firstInRequest.get(p.event.idempotency_key);
-    if (first === undefined) firstInRequest.set(p.event.idempotency_key, i);
-    else if (hashes[first] !== hashes[i]) found.push({ placed: p, hash: hashes[i] as string, firstTransactionId: null, why: `used twice in this request with different payloads (also at ${placed[first]?.at || 'the top'})` });
-  });
-
-  const recorded = await recordedOrNull(deps, [...firstInRequest.keys()]);
-  const unrecorded = new Set([...firstInRequest.keys()].filter((key) => !recorded?.has(key)));
-  placed.forEach((p, i) => {
-    const row = recorded?.get(p.event.idempotency_key);
-    if (row && row.payloadHash !== hashes[i]) found.push({ placed: p, hash: hashes[i] as string, firstTransactionId: row.transactionId, why: `already recorded for a different ${row.kind} event` });
-  });
-  const queued = await deps.client.queuedEvents(placed.filter((p) => unrecorded.has(p.event.idempotency_key)).map((p) => p.event));
-  placed.forEach((p, i) => {
-    if ((queued.get(p.event.idempotency_key) ?? []).some((other) => payloadHash(other as LedgerEvent) !== hashes[i])) {
-      found.push({ placed: p, hash: hashes[i] as string, firstTransactionId: null, why: 'already queued for a different event' });
+  const firstInRequest = new Map<string, Placed<PointsEvent>>();
+  for (const p of placed) {
+    const key = p.event.idempotency_key;
+    const first = firstInRequest.get(key);
+    const row = recorded?.get(key);
+    if (first === undefined) firstInRequest.set(key, p);
+    else if (!sameEvent(first.event, p.event)) found.push({ placed: p, firstTransactionId: null, why: `used twice in this request with different payloads (also at ${first.at || 'the top'})` });
+    if (row) {
+      if (row.payloadHash !== payloadHash(p.event as LedgerEvent)) found.push({ placed: p, firstTransactionId: row.transactionId, why: `already recorded for a different ${row.kind} event` });
+    } else if ((queued.get(key) ?? []).some((other) => !sameEvent(other, p.event))) {
+      found.push({ placed: p, firstTransactionId: null, why: 'already queued for a different event' });
     }
-  });
+  }
   if (found.length > 0) await refuse(deps, found, 'nothing of this request was queued');
-  return unrecorded;
+  return new Set(keys.filter((key) => !recorded?.has(key)));
 }
 
 /**
@@ -61,28 +56,36 @@ export async function refuseReusedKeys(deps: GuardDeps, placed: readonly Placed<
 export async function confirmQueued(deps: GuardDeps, placed: readonly Placed<PointsEvent>[], unrecorded: ReadonlySet<string>): Promise<void> {
   const candidates = placed.filter((p) => unrecorded.has(p.event.idempotency_key));
   if (candidates.length === 0) return;
-  const queued = await deps.client.queuedEvents(candidates.map((p) => p.event));
-  const found: Found[] = [];
-  for (const p of candidates) {
-    const hash = payloadHash(p.event as LedgerEvent);
-    if ((queued.get(p.event.idempotency_key) ?? []).some((other) => payloadHash(other as LedgerEvent) !== hash)) {
-      found.push({ placed: p, hash, firstTransactionId: null, why: 'queued by another request for a different event at the same moment' });
-    }
-  }
+  // Only the jobs this send used: a job of ours holding another payload means ours was dropped.
+  const queued = await deps.client.sentEvents(placed.map((p) => p.event));
+  const found: Found[] = candidates
+    .filter((p) => (queued.get(p.event.idempotency_key) ?? []).some((other) => !sameEvent(other, p.event)))
+    .map((p) => ({ placed: p, firstTransactionId: null, why: 'queued by another request for a different event at the same moment' }));
   if (found.length > 0) await refuse(deps, found, 'the other events of this request were queued');
+}
+
+/**
+ * Whether a queued (or earlier) payload is the same event as ours. Usually it is the very object
+ * we serialised, so equal JSON settles it without hashing; otherwise the ledger's own comparison
+ * (payloadHash: key order and occurred_at aside).
+ */
+function sameEvent(other: unknown, event: PointsEvent): boolean {
+  // A raw job's data can be anything (a hostile batch holds nulls): not an event is not ours.
+  if (other === null || typeof other !== 'object') return false;
+  return JSON.stringify(other) === JSON.stringify(event) || payloadHash(other as LedgerEvent) === payloadHash(event as LedgerEvent);
 }
 
 /** Records a reuse the queue caught (PointsClient.spend saw another payload under the job id) and refuses it. */
 export async function refuseQueuedReuse(deps: GuardDeps, placed: Placed<PointsEvent>): Promise<never> {
   const recorded = await recordedOrNull(deps, [placed.event.idempotency_key]);
   const first = recorded?.get(placed.event.idempotency_key);
-  return refuse(deps, [{ placed, hash: payloadHash(placed.event as LedgerEvent), firstTransactionId: first?.transactionId ?? null, why: 'already queued for a different event' }], 'it was not queued');
+  return refuse(deps, [{ placed, firstTransactionId: first?.transactionId ?? null, why: 'already queued for a different event' }], 'it was not queued');
 }
 
 async function refuse(deps: GuardDeps, all: Found[], outcome: string): Promise<never> {
   // One row per refused delivery, however many reasons it has.
   const found = all.filter((f, i) => all.findIndex((g) => g.placed === f.placed) === i);
-  const conflicts: IdempotencyConflict[] = found.map((f) => ({ key: f.placed.event.idempotency_key, hash: f.hash, payload: f.placed.event as unknown as Record<string, unknown>, firstTransactionId: f.firstTransactionId }));
+  const conflicts: IdempotencyConflict[] = found.map((f) => ({ key: f.placed.event.idempotency_key, hash: payloadHash(f.placed.event as LedgerEvent), payload: f.placed.event as unknown as Record<string, unknown>, firstTransactionId: f.firstTransactionId }));
   try {
     await recordIdempotencyConflicts(deps.db, conflicts);
   } catch (error) {
