@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { createApiKey } from '@pe/auth';
+import { createApiKey, operatorName } from '@pe/auth';
 import { dayOf, defaultProgramInput, programSchema, type PointsEvent } from '@pe/domain';
 import { BOT_EVENTS_QUEUE, EVENT_JOB_OPTIONS, eventQueueName, MAINTENANCE_QUEUE, partitionOf } from '@pe/jobs';
 import { createClock } from '@pe/runtime';
@@ -78,13 +78,23 @@ log(`database ${databaseName}, queue prefix ${env.prefix}`);
 const programFile = join(tmpdir(), `${env.prefix}-program.json`);
 writeFileSync(programFile, JSON.stringify(programInput));
 
+// HTTP producers send every kind, so they hold every scope (admin); the hostile requests use a
+// bot's producer key. Over HTTP the server records the sending key as the operator of a grant,
+// deduct or reverse: every channel carries that operator, so a duplicate on another channel is
+// the same payload.
+const admin = await createApiKey(env.database.db, 'chaos-admin', ['admin']);
 const keys = {
   producer: (await createApiKey(env.database.db, 'chaos-producer', ['producer'])).key,
   reader: (await createApiKey(env.database.db, 'chaos-reader', ['reader'])).key,
-  admin: (await createApiKey(env.database.db, 'chaos-admin', ['admin'])).key,
+  admin: admin.key,
   none: '',
   bogus: 'pe_bogus.key-that-does-not-exist',
 };
+const httpOperator = operatorName({ id: admin.id, name: 'chaos-admin' });
+for (const planned of workload.events) {
+  const event = planned.event;
+  if (event.kind === 'grant' || event.kind === 'deduct' || event.kind === 'reverse') event.operator = httpOperator;
+}
 const port = await freePort();
 const apiUrl = `http://127.0.0.1:${port}`;
 
@@ -149,7 +159,7 @@ const control = new Redis(redisUrl, { connectionName: 'chaos-control', maxRetrie
 const monitor = new Redis(redisUrl, { connectionName: 'chaos-monitor', maxRetriesPerRequest: null });
 const spare = new Set([String(await control.client('ID')), String(await monitor.client('ID'))]);
 const eventQueues = Array.from({ length: PARTITIONS }, (_, p) => new Queue(eventQueueName(p), { connection: monitor, prefix: env.prefix }));
-const producers = new Producers({ redisUrl, prefix: env.prefix, partitions: PARTITIONS, apiUrl: () => apiUrl, keys, giveUpMs: 300_000 });
+const producers = new Producers({ redisUrl, prefix: env.prefix, partitions: PARTITIONS, apiUrl: () => apiUrl, keys, senderKey: keys.admin, giveUpMs: 300_000 });
 
 const faults = {
   workerKills: 0,

@@ -21,7 +21,8 @@ export interface ProducerStats {
 /**
  * The run's producers, as a bot would use them: PointsClient A (batched `sendMany` and single
  * `send`), PointsClient B (the second producer of concurrent duplicates) and HTTP
- * `POST /api/points/events` with a producer key. A send that fails is sent again with the same
+ * `POST /api/points/events` with a key holding every scope (the kinds need producer, payments,
+ * holdings and admin). A send that fails is sent again with the same
  * payload until the engine acknowledges it (an ambiguous failure may have queued it already: the
  * job id, or the ledger, absorbs the repeat).
  */
@@ -38,7 +39,16 @@ export class Producers {
   };
 
   constructor(
-    private readonly options: { redisUrl: string; prefix: string; partitions: number; apiUrl: () => string; keys: Record<HostileRequest['key'], string>; giveUpMs: number },
+    private readonly options: {
+      redisUrl: string;
+      prefix: string;
+      partitions: number;
+      apiUrl: () => string;
+      keys: Record<HostileRequest['key'], string>;
+      /** The key the HTTP channels send valid events with. */
+      senderKey: string;
+      giveUpMs: number;
+    },
   ) {
     const client = () => new PointsClient({ redisUrl: options.redisUrl, prefix: options.prefix, partitions: options.partitions });
     this.a = client();
@@ -118,10 +128,12 @@ export class Producers {
   }
 
   private async post(body: PointsEvent | PointsEvent[]): Promise<void> {
+    // The server sets `operator` from the key (the same value the other channels carry) and refuses a body that names one.
+    const withoutOperator = (event: PointsEvent) => ('operator' in event ? { ...event, operator: undefined } : event);
     const response = await fetch(`${this.options.apiUrl()}/api/points/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': this.options.keys.producer },
-      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', 'x-api-key': this.options.senderKey },
+      body: JSON.stringify(Array.isArray(body) ? body.map(withoutOperator) : withoutOperator(body)),
       signal: AbortSignal.timeout(15_000),
     });
     const text = await response.text();

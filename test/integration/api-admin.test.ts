@@ -44,8 +44,10 @@ describe('POST /api/admin/users/{user_id}/grant and /deduct', () => {
       status: 'applied', kind: 'grant', user_id: user, amount: 250, balances: { points: 250 }, reason_text: null,
       details: { asset: 'points', reason: 'support ticket 17', operator: operatorOf(admin) },
     });
-    // The body cannot name another operator: it is ignored, so this is the same event again.
-    const retry = await call('POST', `/api/admin/users/${user}/grant`, { ...body, operator: 'mallory' });
+    // The body cannot name another operator: it is refused (issue 10 item 1), and a retry without one is the same event again.
+    const forged = await call('POST', `/api/admin/users/${user}/grant`, { ...body, operator: 'mallory' });
+    expect(forged).toMatchObject({ status: 400, body: { field: 'operator' } });
+    const retry = await call('POST', `/api/admin/users/${user}/grant`, body);
     expect(retry.status).toBe(200);
     expect(retry.body['transaction_id']).toBe(first.body['transaction_id']);
     expect((await balanceOf(user))['balance']).toBe(250);

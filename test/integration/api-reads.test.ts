@@ -228,7 +228,7 @@ describe('GET /api/points/transactions/{key}', () => {
 
   it('answers queued while the event waits for a worker, then applied', async () => {
     const user = randomUser('tx');
-    const event = { kind: 'grant' as const, idempotency_key: `queued:${user}`, user_id: user, amount: 3, reason: 'test' };
+    const event = { kind: 'earn' as const, idempotency_key: `queued:${user}`, user_id: user, activity: 'daily_login' };
     await engine.stopWorker();
     try {
       const sent = await engine.fetch('/api/points/events', { key: producer, method: 'POST', body: JSON.stringify(event) });
@@ -239,7 +239,7 @@ describe('GET /api/points/transactions/{key}', () => {
       engine.startWorker();
     }
     // The same event again joins the queued job and resolves with its outcome.
-    expect(await apply(event)).toMatchObject({ status: 'applied', amount: 3 });
+    expect(await apply(event)).toMatchObject({ status: 'applied', kind: 'earn' });
     expect((await getJson(`/api/points/transactions/${event.idempotency_key}`, { key: reader })).body).toMatchObject({ status: 'applied' });
   });
 

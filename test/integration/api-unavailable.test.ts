@@ -1,10 +1,9 @@
 // Isolation: its own database (cloned from the template), BullMQ prefix and a TCP proxy of its own
 // in front of PostgreSQL, which the test cuts to make PostgreSQL unreachable for this API only.
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@pe/api';
-import { ApiKeyVerifier, createApiKey } from '@pe/auth';
+import { createApiKey, openApiKeyRegistry, type OpenedKeyRegistry } from '@pe/auth';
 import { PointsClient } from '@pe/client';
 import { loadConfig } from '@pe/config';
 import { connectDatabase, type DbHandle } from '@pe/db';
@@ -12,57 +11,30 @@ import { defaultProgram } from '@pe/domain';
 import { createRedis } from '@pe/jobs';
 import { createLogger } from '@pe/logger';
 import { clearPrefix, createTestDatabase, redisUrl, uniquePrefix } from '../support/services.ts';
-
-/** A TCP proxy to PostgreSQL that can be cut (every connection dropped, new ones refused) and restored. */
-class CuttableProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async open(port = 0): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(5432, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-}
+import { CuttableProxy } from '../support/tcp-proxy.ts';
 
 const prefix = uniquePrefix();
-const proxy = new CuttableProxy();
+const proxy = new CuttableProxy(5432);
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: DbHandle;
 let client: PointsClient;
 let redis: ReturnType<typeof createRedis>;
 let base: string;
 let key: string;
+let keys: OpenedKeyRegistry;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   key = (await createApiKey(database.db, 'unavailable-test', ['reader'])).key;
   await proxy.open();
-  const url = new URL(database.url);
-  url.port = String(proxy.port);
-  pool = connectDatabase(url.toString(), { max: 2 });
+  const url = proxy.url(database.url);
+  pool = connectDatabase(url, { max: 2 });
+  keys = await openApiKeyRegistry(pool.db, { url });
   client = new PointsClient({ redisUrl: redisUrl(), prefix, partitions: 1 });
   redis = createRedis(redisUrl(), 'producer');
   const app = createApp({
-    db: pool.db, program: defaultProgram, client, redis, verifier: new ApiKeyVerifier(pool.db), logger: createLogger({ level: 'silent' }),
+    db: pool.db, program: defaultProgram, client, redis, verifier: keys.registry, logger: createLogger({ level: 'silent' }),
     queues: [], config: { ...loadConfig({}), QUEUE_PREFIX: prefix },
   });
   const server = await new Promise<Server>((resolve) => {
@@ -73,6 +45,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await close();
+  await keys.close();
   await client.close();
   redis.disconnect();
   await proxy.cut();
@@ -88,7 +61,7 @@ describe('PostgreSQL unreachable from the API', () => {
     expect((await balance()).status).toBe(200);
     const port = proxy.port;
     await proxy.cut();
-    // The key is cached, so the request reaches the balance query, which cannot connect.
+    // The key is served from the registry, so the request reaches the balance query, which cannot connect.
     const during = await balance();
     expect(during.status).toBe(503);
     expect(during.headers.get('retry-after')).toBe('5');

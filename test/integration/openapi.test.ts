@@ -1,7 +1,7 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine, with a worker so spends and adjustments answer); fixed example user ids live only in that database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@pe/api';
-import { ApiKeyVerifier, hmacSha256Hex, nowPaymentsSignature } from '@pe/auth';
+import { hmacSha256Hex, nowPaymentsSignature } from '@pe/auth';
 import { loadConfig } from '@pe/config';
 import { defaultProgram } from '@pe/domain';
 import { createRedis } from '@pe/jobs';
@@ -67,7 +67,7 @@ describe('GET /api/openapi.json', () => {
     const config = { ...loadConfig({}), TELEGRAM_BOT_TOKEN: '123456:TEST-bot-token-for-init-data' };
     const redis = createRedis(redisUrl(), 'producer', { connectionName: `${engine.prefix}:route-walk` });
     try {
-      const app = createApp({ db: engine.db, program: defaultProgram, client: engine.client, redis, verifier: new ApiKeyVerifier(engine.db), logger: createLogger({ level: 'silent' }), queues: [], config });
+      const app = createApp({ db: engine.db, program: defaultProgram, client: engine.client, redis, verifier: engine.registry, logger: createLogger({ level: 'silent' }), queues: [], config });
       const mounted = mountedRoutes(app).filter((route) => !undocumented(route.path));
       const key = (r: { method: string; path: string }) => `${r.method.toUpperCase()} ${r.path}`;
       expect(mounted.length).toBeGreaterThan(5);

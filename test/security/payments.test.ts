@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@pe/api';
-import { ApiKeyVerifier, hmacSha256Hex, nowPaymentsSignature } from '@pe/auth';
+import { hmacSha256Hex, nowPaymentsSignature } from '@pe/auth';
 import { PointsClient } from '@pe/client';
 import { loadConfig } from '@pe/config';
 import { createRedis, MAINTENANCE_JOBS } from '@pe/jobs';
@@ -367,7 +367,7 @@ describe('issue 11: a verified payment is stored before the provider\'s 200; the
     for (let p = 0; p < engine.partitions; p++) deadRedis.queue(p).on('error', () => undefined);
     const redis = createRedis('redis://127.0.0.1:1', 'producer');
     const config = { ...loadConfig({}), ...secrets, QUEUE_PREFIX: engine.prefix, QUEUE_PARTITIONS: engine.partitions };
-    const app = createApp({ db: engine.db, program: engine.ledger.program, client: deadRedis, redis, verifier: new ApiKeyVerifier(engine.db), logger, queues: [], config });
+    const app = createApp({ db: engine.db, program: engine.ledger.program, client: deadRedis, redis, verifier: engine.registry, logger, queues: [], config });
     const server: Server = await new Promise((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { startApi, type RunningApi } from '@pe/api';
-import { createApiKey, type Scope } from '@pe/auth';
+import { createApiKey, type ApiKeyRegistry, type Scope } from '@pe/auth';
 import { PointsClient } from '@pe/client';
 import { defaultProgram, SYSTEM_ACCOUNTS, ASSETS, type Program } from '@pe/domain';
 import { createRedis } from '@pe/jobs';
@@ -21,8 +21,12 @@ export interface TestEngine {
   ledger: LedgerContext;
   db: LedgerContext['db'];
   client: PointsClient;
-  /** A fresh API key with these scopes. */
+  /** A fresh API key with these scopes, once the API's key registry holds it. */
   key(...scopes: Scope[]): Promise<string>;
+  /** The API's in-memory key registry. */
+  registry: ApiKeyRegistry;
+  /** The settings the API was started with (to start another API process on the same database and prefix). */
+  config: Parameters<typeof startApi>[1];
   fetch(path: string, init?: RequestInit & { key?: string }): Promise<Response>;
   startWorker(): RunningWorker;
   stopWorker(): Promise<void>;
@@ -53,6 +57,10 @@ export async function startTestEngine(
   const config = {
     HOST: '127.0.0.1', PORT: 0, QUEUE_PREFIX: prefix, QUEUE_PARTITIONS: partitions, WORKER_CONCURRENCY: 32,
     APPLY_BATCH_MAX: 256, SPEND_TIMEOUT_MS: 15_000, BODY_LIMIT: '256kb', API_RATE_LIMIT_PER_MINUTE: 600_000,
+    DATABASE_URL: database.url, API_KEYS_REFRESH_SECONDS: 60, TRUST_PROXY: false as boolean | number | string[],
+    // Every request of a test file comes from 127.0.0.1, many with bad keys on purpose: the
+    // per-address limits are far out of reach unless a file (test/security/ip-limits) sets them.
+    IP_RATE_LIMIT_PER_MINUTE: 100_000_000, AUTH_FAILURE_LIMIT_PER_MINUTE: 1_000_000,
     TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN, TELEGRAM_INIT_DATA_MAX_AGE_SECONDS: 86_400, TELEGRAM_USER_RATE_LIMIT_PER_MINUTE: 1_000_000,
     // Overrides for one test file (small rate limits, webhook secrets).
     ...options.config,
@@ -69,7 +77,13 @@ export async function startTestEngine(
     ledger,
     db: database.db,
     client: new PointsClient({ redisUrl: redisUrl(), prefix, partitions, logger, timeoutMs: 20_000 }),
-    key: async (...scopes) => (await createApiKey(database.db, `test-${scopes.join('-')}`, scopes)).key,
+    key: async (...scopes) => {
+      const { id, key } = await createApiKey(database.db, `test-${scopes.join('-')}`, scopes);
+      await registryHolds(api.keys, (registry) => registry.has(id));
+      return key;
+    },
+    registry: api.keys,
+    config,
     fetch: (path, init = {}) => {
       const headers = new Headers(init.headers);
       if (init.key) headers.set('x-api-key', init.key);
@@ -98,6 +112,27 @@ export async function startTestEngine(
   };
   if (options.worker !== false) engine.startWorker();
   return engine;
+}
+
+/**
+ * Resolves once the registry satisfies `condition`: now, or after one of its next reads (each
+ * announced by its `reloaded` event). A key created or revoked reaches it through NOTIFY.
+ */
+export function registryHolds(registry: ApiKeyRegistry, condition: (registry: ApiKeyRegistry) => boolean, timeoutMs = 20_000): Promise<void> {
+  if (condition(registry)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      registry.off('reloaded', check);
+      reject(new Error(`the key registry did not reach the expected state within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function check() {
+      if (!condition(registry)) return;
+      clearTimeout(timer);
+      registry.off('reloaded', check);
+      resolve();
+    }
+    registry.on('reloaded', check);
+  });
 }
 
 /** Fails if any Redis client named for this prefix is still connected (BullMQ names its clients). */

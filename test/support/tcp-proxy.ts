@@ -72,3 +72,47 @@ export async function startRedisProxy(target: string, fault: { marker: string; c
     },
   };
 }
+
+/**
+ * A TCP proxy that can be cut (every connection dropped, new ones refused) and opened again on
+ * the same port: a server made unreachable for the clients that go through it, and only them.
+ */
+export class CuttableProxy {
+  private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetPort: number,
+    private readonly targetHost = '127.0.0.1',
+  ) {}
+
+  /** The URL of `target` with its port replaced by the proxy's. */
+  url(target: string): string {
+    const url = new URL(target);
+    url.port = String(this.port);
+    return url.toString();
+  }
+
+  async open(port = this.port): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(this.targetPort, this.targetHost);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    this.port = (server.address() as net.AddressInfo).port;
+    this.server = server;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+}

@@ -19,6 +19,8 @@ import { webhooksRoutes } from './routes/webhooks.route.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { refuseNulInUrl } from './middleware/url-guard.ts';
+import { ipLimit } from './middleware/ip-limit.ts';
+import { boardGuard } from './middleware/board-guard.ts';
 
 /** Builds the Express app; main.ts listens on it, tests call it over a real socket. */
 export function createApp(deps: ApiDeps): Express {
@@ -27,7 +29,11 @@ export function createApp(deps: ApiDeps): Express {
   app.set('query parser', 'simple');
   // Every answer is fresh ledger state: hashing each body for an ETag cost CPU on the hottest route.
   app.set('etag', false);
+  // Which X-Forwarded-For hops name the client (TRUST_PROXY; default: the socket address).
+  app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestLog(deps.logger));
+  // Before everything that looks at a credential or a body: per-address limits.
+  app.use(ipLimit(deps));
   app.use(refuseNulInUrl());
   // Before the JSON parser: webhooks verify signatures over the raw bytes.
   app.use('/webhooks', webhooksRoutes(deps));
@@ -50,7 +56,7 @@ export function createApp(deps: ApiDeps): Express {
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: deps.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
-  app.use('/admin/queues', requireScope(deps.verifier, 'admin', { basicRealm: 'points-engine' }), board.getRouter());
+  app.use('/admin/queues', requireScope(deps.verifier, 'admin', { basicRealm: 'points-engine' }), boardGuard(), board.getRouter());
 
   app.use(() => {
     throw notFound('no such route');

@@ -1,26 +1,34 @@
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ApiKeyVerifier } from '@pe/auth';
+import { openApiKeyRegistry, type ApiKeyRegistry } from '@pe/auth';
 import { PointsClient } from '@pe/client';
 import type { Env } from '@pe/config';
 import { BOT_EVENTS_QUEUE, CALLBACKS_QUEUE, eventQueueName, MAINTENANCE_QUEUE } from '@pe/jobs';
 import type { LedgerContext } from '@pe/ledger';
 import type { Logger } from '@pe/logger';
 import { createApp } from './app.ts';
+import type { ApiConfig } from './deps.ts';
 
 export interface RunningApi {
   server: Server;
   port: number;
+  /** This process's API keys (tests wait on its `reloaded` event). */
+  keys: ApiKeyRegistry;
   close(): Promise<void>;
 }
 
-/** Opens the API's queues and producer client and listens. */
+/** Reads the API keys (and keeps them current), opens the API's queues and producer client, and listens. */
 export async function startApi(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: Pick<Env, 'HOST' | 'PORT' | 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'SPEND_TIMEOUT_MS' | 'BODY_LIMIT' | 'API_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_INIT_DATA_MAX_AGE_SECONDS' | 'TELEGRAM_USER_RATE_LIMIT_PER_MINUTE' | 'NOWPAYMENTS_IPN_SECRET' | 'TELEGRAM_STARS_WEBHOOK_SECRET' | 'TON_WEBHOOK_SECRET' | 'PAYMENT_PRODUCTS'>,
+  config: ApiConfig & Pick<Env, 'HOST' | 'PORT' | 'DATABASE_URL' | 'API_KEYS_REFRESH_SECONDS'>,
 ): Promise<RunningApi> {
   const { ledger, connection, logger } = deps;
+  const keys = await openApiKeyRegistry(ledger.db, {
+    url: config.DATABASE_URL,
+    refreshMs: config.API_KEYS_REFRESH_SECONDS * 1000,
+    onError: (error, what) => logger.warn({ err: error, what }, 'API keys: the registry keeps serving the keys it has'),
+  });
   const client = new PointsClient({ connection, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS, logger, timeoutMs: config.SPEND_TIMEOUT_MS });
   // The API's own handles on the other queues (maintenance; the outbox relay's bot-events and callbacks), for Bull Board.
   const ownQueues = [MAINTENANCE_QUEUE, BOT_EVENTS_QUEUE, CALLBACKS_QUEUE].map((name) => new Queue(name, { connection, prefix: config.QUEUE_PREFIX }));
@@ -30,7 +38,7 @@ export async function startApi(
     program: ledger.program,
     client,
     redis: connection,
-    verifier: new ApiKeyVerifier(ledger.db),
+    verifier: keys.registry,
     logger,
     queues,
     config,
@@ -47,10 +55,12 @@ export async function startApi(
   return {
     server,
     port,
+    keys: keys.registry,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await client.close();
       await Promise.all(ownQueues.map((queue) => queue.close()));
+      await keys.close();
     },
   };
 }

@@ -5,7 +5,10 @@ import { checkPostgres, connectDatabase, ensureDatabase, migrateToLatest, Servic
 import { reconcile } from './reconcile.command.ts';
 
 const USAGE = `Usage:
-  npm run keys -- create --name NAME --scopes producer,reader[,admin]
+  npm run keys -- create --name NAME --scopes SCOPE[,SCOPE…] [--expires-in-days N]
+      scopes: producer (bots: earn, spend, hold, settle, void), reader (reads),
+              payments (purchase_bonus, and reversing one), holdings (set_token_balance),
+              admin (everything); docs/security.md
   npm run keys -- list
   npm run keys -- revoke KEY_ID
   npm run migrate
@@ -39,20 +42,29 @@ async function main(argv: string[]): Promise<number> {
       return report.violations.length === 0 ? 0 : 2;
     }
     if (command === 'keys' && sub === 'create') {
-      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scopes: { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scopes: { type: 'string' }, 'expires-in-days': { type: 'string' } } });
       const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
       if (!values.name || scopes.length === 0 || unknown.length > 0) {
         process.stderr.write(`--name and --scopes (${SCOPES.join(', ')}) are required${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}\n`);
         return 1;
       }
-      const { id, key } = await createApiKey(db, values.name, scopes as Scope[]);
-      process.stdout.write(`created key ${id} (${scopes.join(', ')}). Store it now; it is not shown again:\n${key}\n`);
+      const days = values['expires-in-days'];
+      if (days !== undefined && !/^[1-9]\d{0,4}$/.test(days)) {
+        process.stderr.write('--expires-in-days: a whole number of days from 1 to 99999\n');
+        return 1;
+      }
+      const expiresAt = days === undefined ? undefined : new Date(Date.now() + Number(days) * 86_400_000);
+      const { id, key } = await createApiKey(db, values.name, scopes as Scope[], expiresAt ? { expiresAt } : {});
+      const until = expiresAt ? `, expires ${expiresAt.toISOString()}` : '';
+      process.stdout.write(`created key ${id} (${scopes.join(', ')}${until}). Store it now; it is not shown again:\n${key}\n`);
       return 0;
     }
     if (command === 'keys' && sub === 'list') {
       for (const key of await listApiKeys(db)) {
-        process.stdout.write(`${key.id}  ${key.name}  [${key.scopes.join(',')}]  ${key.revoked_at ? `revoked ${key.revoked_at.toISOString()}` : 'active'}\n`);
+        const expired = key.expires_at !== null && key.expires_at.getTime() <= Date.now();
+        const state = key.revoked_at ? `revoked ${key.revoked_at.toISOString()}` : expired ? `expired ${key.expires_at?.toISOString()}` : key.expires_at ? `active until ${key.expires_at.toISOString()}` : 'active';
+        process.stdout.write(`${key.id}  ${key.name}  [${key.scopes.join(',')}]  ${state}\n`);
       }
       return 0;
     }

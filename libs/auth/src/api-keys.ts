@@ -1,73 +1,69 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Executor } from '@pe/db';
+import { SCOPES, type Scope } from './scopes.ts';
 
-export const SCOPES = ['producer', 'reader', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
+/** `pe_{id}.{secret}`: the id (12 hex) names the row, the secret (32 random bytes) proves the holder. */
+const KEY_PATTERN = /^pe_([a-f0-9]{12})\.([A-Za-z0-9_-]{43})$/;
 
-export interface ApiKeyIdentity {
-  id: string;
-  name: string;
-  scopes: Scope[];
+/** The SHA-256 of a key's secret, as stored. */
+export const hashSecret = (secret: string): Buffer => createHash('sha256').update(secret).digest();
+
+/** The id and secret of a well-formed key, or null (nothing to look up). */
+export function parseApiKey(presented: string): { id: string; secret: string } | null {
+  const match = KEY_PATTERN.exec(presented);
+  return match ? { id: match[1] as string, secret: match[2] as string } : null;
 }
 
-const KEY_PATTERN = /^pe_([a-f0-9]{12})\.([A-Za-z0-9_-]{43})$/;
-const hashSecret = (secret: string): Buffer => createHash('sha256').update(secret).digest();
-
 /** Creates a key; the full key is returned once and only its hash is stored. */
-export async function createApiKey(db: Executor, name: string, scopes: Scope[]): Promise<{ id: string; key: string }> {
+export async function createApiKey(db: Executor, name: string, scopes: Scope[], options: { expiresAt?: Date } = {}): Promise<{ id: string; key: string }> {
   const id = randomBytes(6).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   await db
     .insertInto('api_keys')
-    .values({ id, name, scopes, secret_hash: hashSecret(secret).toString('hex') })
+    .values({ id, name, scopes, secret_hash: hashSecret(secret).toString('hex'), expires_at: options.expiresAt ?? null })
     .execute();
   return { id, key: `pe_${id}.${secret}` };
 }
 
-/** Revokes a key by id; false if there is no such live key. */
+/** Revokes a key by id; false if there is no such live key. Every API process drops it at once (0006-api-keys's trigger). */
 export async function revokeApiKey(db: Executor, id: string): Promise<boolean> {
   const result = await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
 export async function listApiKeys(db: Executor) {
-  return db.selectFrom('api_keys').select(['id', 'name', 'scopes', 'created_at', 'revoked_at', 'last_used_at']).orderBy('created_at').execute();
+  return db.selectFrom('api_keys').select(['id', 'name', 'scopes', 'created_at', 'revoked_at', 'expires_at', 'last_used_at']).orderBy('created_at').execute();
 }
 
-/**
- * Checks a presented key in constant time against the stored hash. Verified keys are cached for
- * `cacheMs` (so a revocation takes at most that long to bite) to keep reads off the database.
- */
-export class ApiKeyVerifier {
-  private readonly cache = new Map<string, { identity: ApiKeyIdentity | null; until: number }>();
-
-  constructor(
-    private readonly db: Executor,
-    private readonly cacheMs = 30_000,
-  ) {}
-
-  async verify(presented: string): Promise<ApiKeyIdentity | null> {
-    const match = KEY_PATTERN.exec(presented);
-    if (!match) return null;
-    const cacheKey = hashSecret(presented).toString('hex');
-    const cached = this.cache.get(cacheKey);
-    if (cached && cached.until > Date.now()) return cached.identity;
-    const [, id, secret] = match as unknown as [string, string, string];
-    const row = await this.db
-      .selectFrom('api_keys')
-      .select(['id', 'name', 'scopes', 'secret_hash'])
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    const expected = row ? Buffer.from(row.secret_hash, 'hex') : hashSecret('no such key');
-    const valid = timingSafeEqual(expected, hashSecret(secret)) && row !== undefined;
-    const identity = valid ? { id: row.id, name: row.name, scopes: row.scopes as Scope[] } : null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(cacheKey, { identity, until: Date.now() + this.cacheMs });
-    if (identity) void this.db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', id).execute().catch(() => undefined);
-    return identity;
-  }
+/** A live key as the registry holds it. */
+export interface StoredApiKey {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  secretHash: Buffer;
+  expiresAt: Date | null;
 }
 
-/** Admin covers every scope. */
-export const hasScope = (identity: ApiKeyIdentity, scope: Scope): boolean => identity.scopes.includes('admin') || identity.scopes.includes(scope);
+/** Every key that is not revoked (expired ones included: expiry is checked per request). */
+export async function loadApiKeys(db: Executor): Promise<StoredApiKey[]> {
+  const rows = await db.selectFrom('api_keys').select(['id', 'name', 'scopes', 'secret_hash', 'expires_at']).where('revoked_at', 'is', null).execute();
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    // A scope this version does not know grants nothing.
+    scopes: row.scopes.filter((scope): scope is Scope => (SCOPES as readonly string[]).includes(scope)),
+    secretHash: Buffer.from(row.secret_hash, 'hex'),
+    expiresAt: row.expires_at,
+  }));
+}
+
+/** Records that these keys were used (one statement for a whole batch of ids). */
+export async function touchApiKeys(db: Executor, ids: readonly string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: at })
+    .where((eb) => eb('id', '=', eb.fn.any(sql<string[]>`${[...ids]}::text[]`)))
+    .execute();
+}

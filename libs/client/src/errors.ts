@@ -20,9 +20,16 @@ export class OutcomeTimeoutError extends Error {
   }
 }
 
-/** The idempotency key was first used with a different payload; the first event stands. */
+/**
+ * The idempotency key was first used with a different payload; the first event stands. `recorded`:
+ * the ledger already wrote it to idempotency_conflicts (the worker found it), as opposed to a
+ * payload the queue kept under the key's job id (nothing recorded yet).
+ */
 export class IdempotencyConflictError extends Error {
-  constructor(readonly idempotencyKey: string) {
+  constructor(
+    readonly idempotencyKey: string,
+    readonly recorded = false,
+  ) {
     super(`idempotency key ${idempotencyKey} was first used with a different payload`);
     this.name = 'IdempotencyConflictError';
   }

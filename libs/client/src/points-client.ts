@@ -82,20 +82,30 @@ export class PointsClient {
 
   /** Enqueues several events as shared jobs (one per partition); resolves with the job ids. */
   async sendMany(inputs: readonly PointsEventInput[]): Promise<{ jobIds: string[] }> {
-    const byPartition = new Map<number, PointsEvent[]>();
-    for (const input of inputs) {
-      const event = parse(input);
-      const partition = partitionOf(event.user_id, this.options.partitions);
-      byPartition.set(partition, [...(byPartition.get(partition) ?? []), event]);
-    }
     const jobIds: string[] = [];
-    for (const [partition, events] of byPartition) {
-      for (let i = 0; i < events.length; i += MAX_EVENTS_PER_JOB) {
-        const job = await this.addBatch(partition, events.slice(i, i + MAX_EVENTS_PER_JOB));
-        jobIds.push(job.id as string);
-      }
+    for (const { partition, events } of jobsOf(inputs.map(parse), this.options.partitions)) {
+      const job = await this.addBatch(partition, events);
+      jobIds.push(job.id as string);
     }
     return { jobIds };
+  }
+
+  /**
+   * What Redis already holds under the job ids these events would be sent with (each event's own
+   * id, and the ids `sendMany` would give their batches), by idempotency key: the payloads a send
+   * now would be deduplicated into. One pipelined round trip. A key queued inside some other batch
+   * is not found here (the ledger, or the worker's conflict check, catches that one).
+   */
+  async queuedEvents(events: readonly PointsEvent[]): Promise<Map<string, unknown[]>> {
+    const jobKeys = new Set<string>();
+    for (const event of events) jobKeys.add(this.queue(partitionOf(event.user_id, this.options.partitions)).toKey(eventJobId(event.idempotency_key)));
+    for (const key of this.sendJobKeys(events)) jobKeys.add(key);
+    return this.eventsUnder(jobKeys, events);
+  }
+
+  /** What Redis holds under the job ids `sendMany` (or `send`, for one event) uses for these events: after a send, whether BullMQ kept another payload under one of them. */
+  async sentEvents(events: readonly PointsEvent[]): Promise<Map<string, unknown[]>> {
+    return this.eventsUnder(this.sendJobKeys(events), events);
   }
 
   /** Enqueues a spend (or any event) and waits for its outcome: applied with balances, or rejected with a reason. */
@@ -137,6 +147,33 @@ export class PointsClient {
   /** The job that carries a single event with this key, if it still exists. */
   async findEventJob(idempotencyKey: string, userId: string): Promise<Job | undefined> {
     return this.queue(partitionOf(userId, this.options.partitions)).getJob(eventJobId(idempotencyKey));
+  }
+
+  /** The Redis keys of the jobs a send of these events uses: each batch's id, or the event's own id when alone in its partition. */
+  private sendJobKeys(events: readonly PointsEvent[]): Set<string> {
+    const jobKeys = new Set<string>();
+    for (const { partition, events: batch } of jobsOf(events, this.options.partitions)) {
+      const [only] = batch;
+      jobKeys.add(this.queue(partition).toKey(batch.length === 1 && only ? eventJobId(only.idempotency_key) : batchJobId(batch)));
+    }
+    return jobKeys;
+  }
+
+  /** The events held in these jobs whose keys are among `events`', by key (one pipelined round trip). */
+  private async eventsUnder(jobKeys: Iterable<string>, events: readonly PointsEvent[]): Promise<Map<string, unknown[]>> {
+    const keys = new Set(events.map((e) => e.idempotency_key));
+    const pipeline = this.connection.pipeline();
+    for (const jobKey of jobKeys) pipeline.hget(jobKey, 'data');
+    const found = new Map<string, unknown[]>();
+    for (const [error, data] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      if (typeof data !== 'string') continue;
+      for (const queued of eventsIn(data)) {
+        const key = (queued as { idempotency_key?: unknown } | null)?.idempotency_key;
+        if (typeof key === 'string' && keys.has(key)) found.set(key, [...(found.get(key) ?? []), queued]);
+      }
+    }
+    return found;
   }
 
   private async addEvent(event: PointsEvent): Promise<Job> {
@@ -189,11 +226,42 @@ export class PointsClient {
       return await Promise.race([job.waitUntilFinished(events, timeoutMs) as Promise<SpendOutcome>, polled]);
     } catch (error) {
       if (error instanceof Error && /timed out/i.test(error.message)) throw new OutcomeTimeoutError(job.id as string, timeoutMs);
+      // The worker found the key recorded with another payload (a reuse that raced past every check).
+      if (error instanceof Error && error.message.startsWith('idempotency conflict')) throw new IdempotencyConflictError((job.data as { idempotency_key?: string }).idempotency_key ?? String(job.id), true);
       throw error;
     } finally {
       settled = true;
     }
   }
+}
+
+/** How `sendMany` splits events into jobs: by partition, at most MAX_EVENTS_PER_JOB each. */
+function jobsOf(events: readonly PointsEvent[], partitions: number): { partition: number; events: PointsEvent[] }[] {
+  const byPartition = new Map<number, PointsEvent[]>();
+  for (const event of events) {
+    const partition = partitionOf(event.user_id, partitions);
+    const list = byPartition.get(partition);
+    if (list) list.push(event);
+    else byPartition.set(partition, [event]);
+  }
+  const jobs: { partition: number; events: PointsEvent[] }[] = [];
+  for (const [partition, list] of byPartition) {
+    for (let i = 0; i < list.length; i += MAX_EVENTS_PER_JOB) jobs.push({ partition, events: list.slice(i, i + MAX_EVENTS_PER_JOB) });
+  }
+  return jobs;
+}
+
+/** The events a stored job's data holds: one event, or a batch's list (anything else: none). */
+function eventsIn(data: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return [];
+  }
+  if (parsed === null || typeof parsed !== 'object') return [];
+  const batch = (parsed as { events?: unknown }).events;
+  return Array.isArray(batch) ? batch : [parsed];
 }
 
 function parse(input: PointsEventInput): PointsEvent {

@@ -87,6 +87,30 @@ export const envSchema = z.object({
   TELEGRAM_INIT_DATA_MAX_AGE_SECONDS: int(60, 30 * 86_400).default(86_400),
   /** Requests per minute one API key may make. */
   API_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(600_000),
+  /** Requests per minute one client address may make to any route, counted before any key is looked at. */
+  IP_RATE_LIMIT_PER_MINUTE: int(1, 100_000_000).default(300_000),
+  /** Failed authentications (bad, unknown, revoked or expired keys; bad webhook signatures; bad initData) per minute one client address may make; then all its requests answer 429. */
+  AUTH_FAILURE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(60),
+  /**
+   * Express's `trust proxy`: which hops of X-Forwarded-For to believe for the client address.
+   * `false` (default): the socket's address; a number: that many proxies in front; or a comma list
+   * of proxy addresses/subnets (`loopback`, `10.0.0.0/8`). `true` believes any client: never set it.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, ctx): boolean | number | string[] => {
+      const text = value.trim();
+      if (text === 'false' || text === '') return false;
+      if (text === 'true') return true;
+      if (/^\d+$/.test(text)) return Number(text);
+      const list = text.split(',').map((item) => item.trim()).filter(Boolean);
+      if (list.every((item) => /^[A-Za-z0-9.:/_-]+$/.test(item))) return list;
+      ctx.addIssue({ code: 'custom', message: 'false, true, a number of hops, or a comma list of addresses, subnets or loopback/linklocal/uniquelocal' });
+      return z.NEVER;
+    }),
+  /** How often each API process re-reads every API key even without a change notification (the fallback). */
+  API_KEYS_REFRESH_SECONDS: int(1, 86_400).default(60),
   /** Requests per minute one Telegram Mini App user may make (reads signed with initData). */
   TELEGRAM_USER_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(120),
   /** NOWPayments IPN secret (HMAC-SHA512 of `x-nowpayments-sig`); POST /webhooks/nowpayments is off (404) when unset. */

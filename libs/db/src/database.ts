@@ -73,7 +73,8 @@ export interface IdempotencyConflictsTable {
   idempotency_key: string;
   payload_hash: string;
   payload: Json<Record<string, unknown>>;
-  first_transaction_id: Int8;
+  /** Null when the API refused a key whose first event was still only queued (0006-api-keys). */
+  first_transaction_id: ColumnType<string | null, string | number | bigint | null, string | number | bigint | null>;
   created_at: Timestamp;
 }
 
@@ -127,6 +128,8 @@ export interface ApiKeysTable {
   created_at: Timestamp;
   revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The key stops verifying from then on (0006-api-keys). */
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface CycleRunsTable {

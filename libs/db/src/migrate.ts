@@ -5,6 +5,7 @@ import * as outboxDelivery from './migrations/0002-outbox-delivery.ts';
 import * as webhooks from './migrations/0003-webhooks.ts';
 import * as writePath from './migrations/0004-write-path.ts';
 import * as cycleShards from './migrations/0005-cycle-shards.ts';
+import * as apiKeys from './migrations/0006-api-keys.ts';
 import * as payments from './migrations/0007-payments.ts';
 import * as ruleWindows from './migrations/0008-rule-windows.ts';
 
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0003-webhooks': webhooks,
   '0004-write-path': writePath,
   '0005-cycle-shards': cycleShards,
+  '0006-api-keys': apiKeys,
   '0007-payments': payments,
   '0008-rule-windows': ruleWindows,
 };

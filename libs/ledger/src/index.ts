@@ -24,3 +24,4 @@ export { SYSTEM_USER } from './cycles/system-batch.ts';
 /** Low-level: the set-based writer (benchmarks measure the raw SQL ceiling with it). */
 export { writeBatch, type BatchWrites, type EntryWrite } from './batch.writer.ts';
 export { applyRetention, type RetentionPolicy } from './cycles/retention.run.ts';
+export { findRecordedEvents, recordIdempotencyConflicts, type RecordedEvent, type IdempotencyConflict } from './queries/idempotency.query.ts';

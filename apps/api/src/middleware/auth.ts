@@ -1,7 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { hasScope, validateInitData, type ApiKeyIdentity, type ApiKeyVerifier, type Scope } from '@pe/auth';
+import { hasScope, validateInitData, type ApiKeyIdentity, type KeyVerifier, type Scope } from '@pe/auth';
 import { earnEventSchema } from '@pe/domain';
 import { forbidden, HttpError, unauthorized } from '../errors.ts';
+import { notAFailedAuthentication } from './ip-limit.ts';
 
 /** Who is calling: a service with an API key, or an end user signed in through a Telegram Mini App. */
 export type Principal = { kind: 'key'; key: ApiKeyIdentity } | { kind: 'telegram'; userId: string; languageCode: string | null };
@@ -34,32 +35,33 @@ export function presentedInitData(req: Request): string | undefined {
   return scheme?.toLowerCase() === 'tma' && rest.length > 0 ? rest.join(' ') : undefined;
 }
 
-const verifiedKeys = new WeakMap<Request, Promise<ApiKeyIdentity | null>>();
+const verifiedKeys = new WeakMap<Request, ApiKeyIdentity | null>();
 
 /**
- * The request's API key, verified once per request: the rate limiter and the scope check both
- * need it, and each verification hashes the presented key.
+ * The request's API key, verified once per request (the rate limiter and the scope check both
+ * need it, and each verification hashes the presented key). No I/O: the registry is in memory.
  */
-export function verifiedKey(req: Request, verifier: ApiKeyVerifier): Promise<ApiKeyIdentity | null> {
-  let identity = verifiedKeys.get(req);
-  if (!identity) {
-    const key = presentedKey(req);
-    identity = key ? verifier.verify(key) : Promise.resolve(null);
-    verifiedKeys.set(req, identity);
-  }
+export function verifiedKey(req: Request, verifier: KeyVerifier): ApiKeyIdentity | null {
+  if (verifiedKeys.has(req)) return verifiedKeys.get(req) ?? null;
+  const key = presentedKey(req);
+  const identity = key ? verifier.verify(key) : null;
+  verifiedKeys.set(req, identity);
   return identity;
 }
 
-/** Requires an API key carrying `scope` (admin carries every scope). */
-export function requireScope(verifier: ApiKeyVerifier, scope: Scope, options: { basicRealm?: string } = {}): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
+/** Requires an API key carrying one of `scopes` (admin carries every scope). */
+export function requireScope(verifier: KeyVerifier, scope: Scope | readonly Scope[], options: { basicRealm?: string } = {}): RequestHandler {
+  const scopes: readonly Scope[] = typeof scope === 'string' ? [scope] : scope;
+  return (req: Request, res: Response, next: NextFunction) => {
     const key = presentedKey(req);
-    const identity = await verifiedKey(req, verifier);
+    const identity = verifiedKey(req, verifier);
     if (!identity) {
       if (options.basicRealm) res.set('WWW-Authenticate', `Basic realm="${options.basicRealm}"`);
+      // No key at all (initData is for other routes): nothing was verified.
+      if (!key) notAFailedAuthentication(res);
       throw unauthorized(key ? 'the API key is not valid' : undefined);
     }
-    if (!hasScope(identity, scope)) throw forbidden(scope);
+    if (!scopes.some((s) => hasScope(identity, s))) throw forbidden(scopes);
     req.principal = { kind: 'key', key: identity };
     next();
   };
@@ -75,14 +77,21 @@ export interface TelegramAuth {
  * For user-scoped reads: an API key with the reader scope, or a Telegram Mini App user whose
  * initData (header `X-Telegram-Init-Data` or `Authorization: tma …`) is valid and fresh.
  */
-export function requireReaderOrUser(verifier: ApiKeyVerifier, telegram: TelegramAuth): RequestHandler {
+export function requireReaderOrUser(verifier: KeyVerifier, telegram: TelegramAuth): RequestHandler {
   const byKey = requireScope(verifier, 'reader');
-  return async (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const initData = presentedInitData(req);
     if (!initData) return byKey(req, res, next);
-    if (!telegram.botToken) throw new HttpError(401, 'unauthorized', 'Telegram sign-in is not configured (TELEGRAM_BOT_TOKEN)');
+    if (!telegram.botToken) {
+      notAFailedAuthentication(res);
+      throw new HttpError(401, 'unauthorized', 'Telegram sign-in is not configured (TELEGRAM_BOT_TOKEN)');
+    }
     const result = validateInitData(initData, telegram.botToken, telegram.now(), telegram.maxAgeSeconds);
-    if (!result.ok) throw new HttpError(401, 'unauthorized', `Telegram initData rejected: ${result.reason}`);
+    if (!result.ok) {
+      // Genuinely signed but old: a Mini App left open, not a guess (and users share NAT addresses).
+      if (result.reason === 'expired') notAFailedAuthentication(res);
+      throw new HttpError(401, 'unauthorized', `Telegram initData rejected: ${result.reason}`);
+    }
     // Signed is not enough to be a ledger user id: one with a NUL in it failed the look-up (500).
     const userId = earnEventSchema.shape.user_id.safeParse(result.user.id);
     if (!userId.success) throw new HttpError(401, 'unauthorized', 'Telegram initData rejected: the user id is not a valid user id');

@@ -25,8 +25,8 @@ export function rateLimit(deps: RateLimitDeps): RequestHandler {
   });
   const now = deps.now ?? Date.now;
 
-  async function subject(req: Request): Promise<{ id: string; limit: number } | null> {
-    const identity = await verifiedKey(req, deps.verifier);
+  function subject(req: Request): { id: string; limit: number } | null {
+    const identity = verifiedKey(req, deps.verifier);
     if (identity) return { id: `key:${identity.id}`, limit: deps.config.API_RATE_LIMIT_PER_MINUTE };
     const initData = presentedInitData(req);
     if (!initData || !deps.config.TELEGRAM_BOT_TOKEN) return null;
@@ -35,7 +35,7 @@ export function rateLimit(deps: RateLimitDeps): RequestHandler {
   }
 
   return async (req: Request, res: Response, next: NextFunction) => {
-    const who = await subject(req);
+    const who = subject(req);
     if (!who) return next();
     let decision: RateLimitDecision;
     try {

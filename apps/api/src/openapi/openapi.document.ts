@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SENDING_SCOPES } from '@pe/auth';
 import type { BodyDoc, OperationAuth, OperationDoc, ResponseDoc } from './operation.types.ts';
 import { errorResponse } from './responses.schema.ts';
 
@@ -22,6 +23,8 @@ function security(auth: OperationAuth): Json[] {
       return [];
     case 'reader_or_user':
       return [{ ApiKey: ['reader'] }, { BearerKey: ['reader'] }, { TelegramInitData: [] }];
+    case 'sender':
+      return SENDING_SCOPES.flatMap((scope) => [{ ApiKey: [scope] }, { BearerKey: [scope] }]);
     default:
       return [{ ApiKey: [auth] }, { BearerKey: [auth] }];
   }
@@ -88,6 +91,8 @@ function operation(op: OperationDoc): Json {
     responses['401'] ??= error('no API key, or one that is not valid');
     responses['403'] ??= error('the key lacks the scope');
   }
+  // Every route is limited per client address before authentication (docs/security.md).
+  responses['429'] ??= error('too many requests (per key, per Mini App user, per client address, or after failed authentications from it); see Retry-After');
   const out: Json = {
     operationId: `${op.method}${openApiPath(op.path).replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
     summary: op.summary,

@@ -4,10 +4,12 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
  * Who may call an operation. Scopes map to the API-key schemes (admin carries every scope);
- * `reader_or_user` also accepts a Telegram Mini App user; `provider_signature` is a webhook
- * authenticated by its payment provider's signature (no API key); `none` is public.
+ * `sender` is any scope that may send some event kind (producer, payments, holdings), each event
+ * then checked against EVENT_KIND_SCOPES; `reader_or_user` also accepts a Telegram Mini App user;
+ * `provider_signature` is a webhook authenticated by its payment provider's signature (no API
+ * key); `none` is public.
  */
-export type OperationAuth = 'none' | 'producer' | 'reader' | 'admin' | 'reader_or_user' | 'provider_signature';
+export type OperationAuth = 'none' | 'sender' | 'reader' | 'admin' | 'reader_or_user' | 'provider_signature';
 
 /** A request body: the zod schema the route validates it with, and examples the tests replay. */
 export interface BodyDoc {

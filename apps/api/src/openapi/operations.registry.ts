@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_EVENTS_PER_JOB } from '@pe/jobs';
-import { pointsEventSchema, reverseEventSchema, spendEventSchema } from '@pe/domain';
+import { reverseEventSchema } from '@pe/domain';
+import { httpEventSchema, httpSpendEventSchema } from '../admission/http-events.schema.ts';
 import { analyticsQuery } from '../routes/admin.route.ts';
 import { adjustmentBody, adminOutcomeQuery, reverseBody } from '../routes/admin-adjustments.route.ts';
 import { adminUserParams, adminUserQuery } from '../routes/admin-users.route.ts';
@@ -25,12 +26,13 @@ import { errorResponse, outcomeResponse, paymentAnswer, queuedResponse } from '.
  * JSON Schema agrees. That test also fails while a mounted route has no entry here.
  */
 
-/** POST /api/points/events takes one event, an array, or `{events: […]}`; each item is a points event. */
+/** POST /api/points/events takes one event, an array, or `{events: […]}`; each item is a points event as sent over HTTP. */
 const eventsRequestBody = z.union([
-  pointsEventSchema,
-  z.array(pointsEventSchema).min(1).max(MAX_EVENTS_PER_JOB),
-  z.object({ events: z.array(pointsEventSchema).min(1).max(MAX_EVENTS_PER_JOB) }),
+  httpEventSchema,
+  z.array(httpEventSchema).min(1).max(MAX_EVENTS_PER_JOB),
+  z.object({ events: z.array(httpEventSchema).min(1).max(MAX_EVENTS_PER_JOB) }),
 ]);
+const scopesText = 'Each event needs the scope of its kind: earn, spend, hold, settle, void — producer; purchase_bonus — payments; set_token_balance — holdings; grant, deduct, reverse — admin (payments may reverse a recorded purchase_bonus). A kind the key may not send answers 403 naming the event (`field`: `events.3.kind`) and queues nothing. `operator` is set by the server (a body naming one: 400); a key in a namespace the engine reserves (`nowpayments:`, `lapse:`, …): 400. A key already used for a different payload (recorded, queued, or twice in the request): 409 `idempotency_conflict` naming the field, recorded in idempotency_conflicts, nothing queued. docs/security.md.';
 
 const earn = { kind: 'earn', idempotency_key: 'text_req:42:1001', user_id: 42, activity: 'text_request' };
 const grant = { kind: 'grant', idempotency_key: 'bonus:42:2025-03', user_id: '42', asset: 'points', amount: 500, reason: 'March bonus' };
@@ -53,9 +55,9 @@ export const operations: OperationDoc[] = [
 
   // ---- points: events ----------------------------------------------------------------------
   {
-    method: 'post', path: '/api/points/events', tag: 'points', auth: 'producer',
+    method: 'post', path: '/api/points/events', tag: 'points', auth: 'sender',
     summary: 'Queue one event, an array, or {events: […]} (≤ 1000)',
-    description: 'Fire-and-forget: answers 202 once the events are queued; the ledger applies each exactly once (by `idempotency_key`). Ask GET /api/points/transactions/{key} for the outcome. An `occurred_at` more than EVENT_MAX_AGE_SECONDS before the server\'s clock or EVENT_MAX_FUTURE_SECONDS after it answers 400 naming it (`occurred_at`, `events.N.occurred_at`), and nothing of the request is queued.',
+    description: `Fire-and-forget: answers 202 once the events are queued; the ledger applies each exactly once (by \`idempotency_key\`). Ask GET /api/points/transactions/{key} for the outcome. An \`occurred_at\` more than EVENT_MAX_AGE_SECONDS before the server's clock or EVENT_MAX_FUTURE_SECONDS after it answers 400 naming it (\`occurred_at\`, \`events.N.occurred_at\`), and nothing of the request is queued. ${scopesText}`,
     body: {
       schema: eventsRequestBody,
       examples: {
@@ -65,10 +67,13 @@ export const operations: OperationDoc[] = [
           { body: { kind: 'earn', idempotency_key: 'has space', user_id: 42, activity: 'text_request' }, field: 'idempotency_key' },
           { body: [earn, { ...grant, amount: -5 }], field: 'events.1.amount' },
           { body: { kind: 'teleport', idempotency_key: 'x:1', user_id: 42 }, field: 'kind' },
+          { body: [earn, { ...grant, operator: 'mallory' }], field: 'events.1.operator' },
+          { body: { ...earn, idempotency_key: 'nowpayments:5077125051' }, field: 'idempotency_key', jsonSchemaCannotTell: true },
         ],
       },
     },
     responses: {
+      409: { description: 'an idempotency key already used for a different event (`field` names it); nothing queued', schema: errorResponse },
       202: {
         description: 'queued (one event: `job_id`; several: `job_ids` and `events`)',
         schema: z.union([queuedResponse, z.object({ status: z.literal('queued'), events: z.number().int(), job_ids: z.array(z.string()) })]),
@@ -76,12 +81,12 @@ export const operations: OperationDoc[] = [
     },
   },
   {
-    method: 'post', path: '/api/points/spend', tag: 'points', auth: 'producer',
+    method: 'post', path: '/api/points/spend', tag: 'points', auth: 'sender',
     summary: 'Spend and wait for the outcome',
-    description: 'A spend event (`kind` may be left out). Answers 200 with the outcome (applied with balances, or rejected with a reason such as `insufficient_funds`), or 202 `queued` if none arrives within `timeout_ms` (default SPEND_TIMEOUT_MS). `occurred_at` is bound as for POST /api/points/events.',
+    description: `A spend event (\`kind\` may be left out; another kind is sent and waited for the same way). Answers 200 with the outcome (applied with balances, or rejected with a reason such as \`insufficient_funds\`), or 202 \`queued\` if none arrives within \`timeout_ms\` (default SPEND_TIMEOUT_MS). \`occurred_at\` is bound as for POST /api/points/events. ${scopesText}`,
     query: spendQuery,
     body: {
-      schema: spendEventSchema,
+      schema: httpSpendEventSchema,
       filledByRoute: { kind: 'spend' },
       examples: {
         valid: [{ idempotency_key: 'gen:42:77', user_id: 42, task_type: 'image', duration_seconds: 12 }, { kind: 'spend', idempotency_key: 'gen:42:78', user_id: 42, amount: 30 }],
@@ -89,10 +94,15 @@ export const operations: OperationDoc[] = [
           { body: { idempotency_key: 'gen:42:79', user_id: 42, amount: 0 }, field: 'amount' },
           { body: { user_id: 42, amount: 5 }, field: 'idempotency_key' },
           { body: { idempotency_key: 'gen:42:80', user_id: 'not valid!', amount: 5 }, field: 'user_id', jsonSchemaCannotTell: true },
+          { body: { idempotency_key: 'lapse:gen:42:1', user_id: 42, amount: 5 }, field: 'idempotency_key', jsonSchemaCannotTell: true },
         ],
       },
     },
-    responses: { 200: { description: 'the outcome', schema: outcomeResponse }, 202: { description: 'still queued', schema: queuedResponse } },
+    responses: {
+      200: { description: 'the outcome', schema: outcomeResponse },
+      202: { description: 'still queued', schema: queuedResponse },
+      409: { description: 'an idempotency key already used for a different event', schema: errorResponse },
+    },
   },
 
   // ---- points: reads -----------------------------------------------------------------------
@@ -159,7 +169,7 @@ export const operations: OperationDoc[] = [
   ...(['grant', 'deduct'] as const).map((kind): OperationDoc => ({
     method: 'post', path: `/api/admin/users/:user_id/${kind}`, tag: 'admin', auth: 'admin',
     summary: kind === 'grant' ? 'Grant points (or credit, allowance) to a user' : 'Deduct from a user (never below zero)',
-    description: 'Sent through the queue like any event (exactly once by `idempotency_key`); the operator recorded is the API key. 200 with the outcome, 202 if still queued after `timeout_ms`, 409 if the key was used for a different event.',
+    description: 'Sent through the queue like any event (exactly once by `idempotency_key`); the operator recorded is the API key (a body naming one: 400). 200 with the outcome, 202 if still queued after `timeout_ms`, 409 (recorded) if the key was used for a different event; a key in a reserved namespace: 400.',
     params: adminUserParams,
     query: adminOutcomeQuery,
     body: {
@@ -170,6 +180,8 @@ export const operations: OperationDoc[] = [
         invalid: [
           { body: { amount: 0, reason: 'support goodwill', idempotency_key: `adm:${kind}:42:2` }, field: 'amount' },
           { body: { amount: 5, idempotency_key: `adm:${kind}:42:3` }, field: 'reason' },
+          { body: { amount: 5, reason: 'x', idempotency_key: `adm:${kind}:42:4`, operator: 'mallory' }, field: 'operator' },
+          { body: { amount: 5, reason: 'x', idempotency_key: `engine:${kind}:42` }, field: 'idempotency_key', jsonSchemaCannotTell: true },
         ],
       },
     },
@@ -205,7 +217,10 @@ export const operations: OperationDoc[] = [
         // Reverses the grant example above (the test sends the examples in this order).
         params: { key: 'adm:grant:42:1' },
         valid: [{ reason: 'granted by mistake', idempotency_key: 'adm:reverse:42:1' }],
-        invalid: [{ body: { idempotency_key: 'adm:reverse:42:2' }, field: 'reason' }],
+        invalid: [
+          { body: { idempotency_key: 'adm:reverse:42:2' }, field: 'reason' },
+          { body: { reason: 'x', idempotency_key: 'adm:reverse:42:3', operator: 'mallory' }, field: 'operator' },
+        ],
       },
     },
     responses: { 200: { description: 'the outcome', schema: outcomeResponse }, 202: { description: 'still queued', schema: queuedResponse }, 404: { description: 'no such transaction' }, 409: { description: 'not reversible, or an idempotency conflict' } },

@@ -1,12 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { OutcomeTimeoutError } from '@pe/client';
+import { operatorName } from '@pe/auth';
+import { IdempotencyConflictError, OutcomeTimeoutError } from '@pe/client';
 import { deductEventSchema, earnEventSchema, grantEventSchema, reverseEventSchema, type PointsEvent } from '@pe/domain';
 import { reasonText } from '@pe/i18n';
-import { payloadHash } from '@pe/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { requireEventTimes } from '../middleware/event-time.ts';
+import { callerIdempotencyKey, setByServer } from '../admission/http-events.schema.ts';
+import { refuseQueuedReuse, refuseReusedKeys } from '../admission/idempotency-guard.ts';
 import { parseOr400 } from '../middleware/validate.ts';
 import { pickLang } from './reads.route.ts';
 
@@ -14,13 +15,15 @@ export const adjustmentBody = z.object({
   amount: grantEventSchema.shape.amount,
   asset: grantEventSchema.shape.asset,
   reason: z.string().trim().min(1).max(500),
-  idempotency_key: grantEventSchema.shape.idempotency_key,
+  idempotency_key: callerIdempotencyKey,
   metadata: grantEventSchema.shape.metadata,
+  operator: setByServer,
 });
 export const reverseBody = z.object({
   reason: z.string().trim().min(1).max(500),
-  idempotency_key: reverseEventSchema.shape.idempotency_key,
+  idempotency_key: callerIdempotencyKey,
   metadata: reverseEventSchema.shape.metadata,
+  operator: setByServer,
 });
 const userParam = z.object({ user_id: earnEventSchema.shape.user_id });
 const keyParam = z.object({ key: reverseEventSchema.shape.transaction_key });
@@ -29,12 +32,11 @@ export const adminOutcomeQuery = z.object({
   lang: z.enum(['ru', 'en']).optional(),
 });
 
-/** The operator an admin event records: the API key's name and id (never taken from the body). */
+/** The operator an admin event records: the API key's name and id (a body naming one is refused). */
 function operatorOf(req: Request): string {
   const principal = req.principal;
   if (principal?.kind !== 'key') throw new HttpError(401, 'unauthorized', 'an admin API key is required');
-  const id = ` (${principal.key.id})`;
-  return `${principal.key.name.slice(0, 100 - id.length)}${id}`;
+  return operatorName(principal.key);
 }
 
 /**
@@ -71,30 +73,20 @@ export function adminAdjustmentRoutes(deps: ApiDeps): Router {
 
 /**
  * Sends the event and answers 200 with its outcome (applied or rejected, with `reason_text`),
- * 202 if it is still queued after the timeout, or 409 if its idempotency key was first used
- * for a different event. The last is checked against the ledger's payload hash, because while
- * the first job still exists in Redis the queue hands back that job's outcome instead.
+ * 202 if it is still queued after the timeout, or 409 (recorded) if its idempotency key was first
+ * used for a different event: checked against the ledger and the queue before sending
+ * (refuseReusedKeys), and after, in case another request raced it into the queue.
  */
 async function applyAndAnswer(deps: ApiDeps, req: Request, res: Response, event: PointsEvent): Promise<void> {
   const { timeout_ms, lang } = parseOr400(adminOutcomeQuery, req.query);
-  requireEventTimes(deps, [event]);
+  const placed = { event, at: '' };
+  await refuseReusedKeys(deps, [placed]);
   try {
     const outcome = await deps.client.spend(event, { timeoutMs: timeout_ms ?? deps.config.SPEND_TIMEOUT_MS });
-    await rejectConflict(deps, event);
     res.status(200).json({ ...outcome, reason_text: reasonText(outcome.reason, pickLang(req, lang)) });
   } catch (error) {
-    if (error instanceof OutcomeTimeoutError) {
-      res.status(202).json({ status: 'queued', job_id: error.jobId, idempotency_key: event.idempotency_key });
-      return;
-    }
-    await rejectConflict(deps, event);
-    throw error;
-  }
-}
-
-async function rejectConflict(deps: ApiDeps, event: PointsEvent): Promise<void> {
-  const recorded = await deps.db.selectFrom('ledger_transactions').select(['payload_hash', 'kind']).where('idempotency_key', '=', event.idempotency_key).executeTakeFirst();
-  if (recorded && recorded.payload_hash !== payloadHash(event)) {
-    throw new HttpError(409, 'idempotency_conflict', `idempotency_key ${event.idempotency_key} was already used for a different ${recorded.kind} event`, 'idempotency_key');
+    if (error instanceof IdempotencyConflictError && !error.recorded) await refuseQueuedReuse(deps, placed);
+    if (!(error instanceof OutcomeTimeoutError)) throw error;
+    res.status(202).json({ status: 'queued', job_id: error.jobId, idempotency_key: event.idempotency_key });
   }
 }
