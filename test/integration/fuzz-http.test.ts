@@ -71,8 +71,10 @@ const FIELD_NAMES = [
 
 // ---- templates: valid bodies the mutations start from -----------------------------------------
 
+// Within the arrival bound (EVENT_MAX_AGE_SECONDS) for the whole run, so mutations of it reach the worker.
+const RECENT = new Date(Date.now() - 60_000).toISOString();
 const EVENT_TEMPLATES: PointsEventInput[] = [
-  { kind: 'earn', idempotency_key: 'fz:earn', user_id: 42, activity: 'text_request', occurred_at: '2026-03-10T12:00:00Z', metadata: { chat: 1 } },
+  { kind: 'earn', idempotency_key: 'fz:earn', user_id: 42, activity: 'text_request', occurred_at: RECENT, metadata: { chat: 1 } },
   { kind: 'earn', idempotency_key: 'fz:ref', user_id: '42', activity: 'referral_signup', referred_user_id: '43' },
   { kind: 'spend', idempotency_key: 'fz:spend', user_id: '42', task_type: 'video', duration_seconds: 12.5 },
   { kind: 'hold', idempotency_key: 'fz:hold', user_id: '42', amount: 30 },
