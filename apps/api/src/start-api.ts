@@ -18,10 +18,13 @@ export interface RunningApi {
 /** Opens the API's queues and producer client and listens. */
 export async function startApi(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: Pick<Env, 'HOST' | 'PORT' | 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'SPEND_TIMEOUT_MS' | 'BODY_LIMIT' | 'API_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_INIT_DATA_MAX_AGE_SECONDS' | 'TELEGRAM_USER_RATE_LIMIT_PER_MINUTE' | 'NOWPAYMENTS_IPN_SECRET' | 'TELEGRAM_STARS_WEBHOOK_SECRET' | 'TON_WEBHOOK_SECRET' | 'PAYMENT_PRODUCTS'>,
+  config: Pick<Env, 'HOST' | 'PORT' | 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'SPEND_TIMEOUT_MS' | 'BODY_LIMIT' | 'API_RATE_LIMIT_PER_MINUTE' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_INIT_DATA_MAX_AGE_SECONDS' | 'TELEGRAM_USER_RATE_LIMIT_PER_MINUTE' | 'NOWPAYMENTS_IPN_SECRET' | 'TELEGRAM_STARS_WEBHOOK_SECRET' | 'TON_WEBHOOK_SECRET' | 'PAYMENT_PRODUCTS'> & Partial<Pick<Env, 'JOB_ATTEMPTS' | 'JOB_BACKOFF_MS' | 'REDIS_DURABILITY'>>,
 ): Promise<RunningApi> {
   const { ledger, connection, logger } = deps;
-  const client = new PointsClient({ connection, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS, logger, timeoutMs: config.SPEND_TIMEOUT_MS });
+  const client = new PointsClient({
+    connection, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS, logger, timeoutMs: config.SPEND_TIMEOUT_MS,
+    ...(config.JOB_ATTEMPTS ? { attempts: config.JOB_ATTEMPTS } : {}), ...(config.JOB_BACKOFF_MS ? { backoffMs: config.JOB_BACKOFF_MS } : {}),
+  });
   // The API's own handles on the other queues (maintenance; the outbox relay's bot-events and callbacks), for Bull Board.
   const ownQueues = [MAINTENANCE_QUEUE, BOT_EVENTS_QUEUE, CALLBACKS_QUEUE].map((name) => new Queue(name, { connection, prefix: config.QUEUE_PREFIX }));
   const queues = [...Array.from({ length: config.QUEUE_PARTITIONS }, (_, p) => client.queue(p)), ...ownQueues];

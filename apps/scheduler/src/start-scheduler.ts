@@ -1,14 +1,19 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Env } from '@pe/config';
-import { MAINTENANCE_JOBS, MAINTENANCE_QUEUE } from '@pe/jobs';
+import { pingDatabase } from '@pe/db';
+import { KeyIndex, MAINTENANCE_JOBS, MAINTENANCE_QUEUE } from '@pe/jobs';
 import type { LedgerContext } from '@pe/ledger';
 import type { Logger } from '@pe/logger';
+import { OutageGate, setAsideWhileUnavailable } from '@pe/runtime';
+import { sweepKeyIndex } from './key-index.sweep.ts';
 import { createMaintenanceProcessor } from './maintenance.processor.ts';
 
 export interface RunningScheduler {
   queue: Queue;
   worker: Worker;
+  /** Pauses the maintenance worker while PostgreSQL is unreachable. */
+  gate: OutageGate;
   close(): Promise<void>;
 }
 
@@ -17,10 +22,12 @@ const KEEP = { removeOnComplete: { count: 500 }, removeOnFail: { count: 500 } };
 /**
  * Registers the job schedulers (the 15-minute cycle, the day boundary in the program's time
  * zone, the hold-lapse sweep every minute, retention hourly), triggers a catch-up at start, and runs the jobs.
+ * A run that meets a PostgreSQL outage is set aside and runs again once it answers (it never
+ * fails for it: a failed day boundary would otherwise wait a day for the next trigger).
  */
 export async function startScheduler(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: Pick<Env, 'QUEUE_PREFIX'> & Partial<Pick<Env, 'CLOCK_RATE' | 'OUTBOX_RETENTION_DAYS' | 'WEBHOOK_RETENTION_DAYS'>>,
+  config: Pick<Env, 'QUEUE_PREFIX'> & Partial<Pick<Env, 'QUEUE_PARTITIONS' | 'CLOCK_RATE' | 'OUTBOX_RETENTION_DAYS' | 'WEBHOOK_RETENTION_DAYS' | 'OUTAGE_PROBE_MAX_MS'>>,
 ): Promise<RunningScheduler> {
   const { ledger, connection, logger } = deps;
   const program = ledger.program;
@@ -43,7 +50,10 @@ export async function startScheduler(
     await queue.add(name, {}, KEEP);
   }
   const retention = { outboxDays: config.OUTBOX_RETENTION_DAYS ?? 7, webhookDays: config.WEBHOOK_RETENTION_DAYS ?? 90 };
-  const worker = new Worker(MAINTENANCE_QUEUE, createMaintenanceProcessor(ledger, retention), {
+  const index = new KeyIndex(connection, config.QUEUE_PREFIX);
+  const sweep = () => sweepKeyIndex({ db: ledger.db, index, partitions: config.QUEUE_PARTITIONS ?? 4 });
+  const gate = new OutageGate({ dependency: 'PostgreSQL', probe: () => pingDatabase(ledger.db), pausables: () => [worker], logger, maxDelayMs: config.OUTAGE_PROBE_MAX_MS ?? 5_000 });
+  const worker: Worker = new Worker(MAINTENANCE_QUEUE, setAsideWhileUnavailable(gate, createMaintenanceProcessor(ledger, retention, sweep)), {
     connection,
     prefix: config.QUEUE_PREFIX,
     concurrency: 1,
@@ -57,7 +67,9 @@ export async function startScheduler(
   return {
     queue,
     worker,
+    gate,
     close: async () => {
+      gate.stop();
       await worker.close();
       await queue.close();
     },

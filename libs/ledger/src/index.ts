@@ -7,9 +7,10 @@ export { ensureSystemAccounts, findTransactions, findLapsedHolds, type SystemAcc
 export { mainBalances, toUserState } from './user-state.mapper.ts';
 export { checkInvariants, checkAccountRange, checkTransactionRange, checkAssetSums, withCheckPlans, type InvariantViolation } from './invariants.ts';
 export { reconcileLedger, type ReconcileReport, type ReconcileOptions } from './reconcile.ts';
+export { findUnapplied, type AcceptedEvent, type AcceptedSource, type UnappliedReport } from './unapplied.ts';
 export { getBalance, type BalanceView, type Lang } from './queries/balance.query.ts';
 export { getHistory, encodeCursor, decodeCursor, type HistoryFilter } from './queries/history.query.ts';
-export { getRecordedTransaction } from './queries/transaction.query.ts';
+export { getRecordedTransaction, recordedKeys } from './queries/transaction.query.ts';
 export { getLeaderboard, leaderboardWindow, LEADERBOARD_PERIODS, type LeaderboardPeriod, type LeaderboardView } from './queries/leaderboard.query.ts';
 export { listLevels } from './queries/levels.query.ts';
 export { getStats, type StatsView } from './queries/stats.query.ts';
