@@ -26,7 +26,7 @@ export function isDependencyUnavailable(error: unknown): boolean {
   if (typeof code === 'string') {
     if (UNREACHABLE_CODES.has(code)) return true;
     if (code === '08P01') return false;
-    if (/^(08|57P|53)[0-9A-Z]{3}$/.test(code)) return true;
+    if (/^(08[0-9A-Z]{3}|53[0-9A-Z]{3}|57P[0-9A-Z]{2})$/.test(code)) return true;
   }
   if (name === 'MaxRetriesPerRequestError') return true;
   if (error instanceof AggregateError && error.errors.some(isDependencyUnavailable)) return true;

@@ -34,6 +34,8 @@ export class OutageGate {
   private recoveredAt = 0;
   /** Outages this gate has seen (probe loops started), for tests and logs. */
   outages = 0;
+  /** Probes that found the dependency still unreachable, over all outages. */
+  failedProbes = 0;
 
   constructor(private readonly options: OutageGateOptions) {
     this.delayMs = options.minDelayMs ?? 250;
@@ -83,6 +85,7 @@ export class OutageGate {
         await this.options.probe();
         break;
       } catch {
+        this.failedProbes++;
         this.delayMs = Math.min(this.options.maxDelayMs, this.delayMs * 2);
       }
     }
