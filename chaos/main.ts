@@ -27,6 +27,8 @@ import { planWorkload, type Channel, type PlannedEvent } from './workload.ts';
 // outage (the engine's connections cut, the shared servers left running), with the 15-minute
 // cycle and the day boundary firing on a compressed clock. Then it drains, verifies and prints
 // one table. Exit 1 on any violation (the first offending event is printed).
+// --real: the real-crash run on private servers (chaos/real.ts); it exits by itself.
+if (process.argv.slice(2).includes('--real')) await import('./real.ts');
 const { values } = parseArgs({
   options: {
     seed: { type: 'string' },

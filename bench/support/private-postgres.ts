@@ -17,6 +17,8 @@ export interface PrivatePostgres {
   start(): Promise<void>;
   /** Stops it (immediate) and removes its directory. */
   remove(): Promise<void>;
+  /** The same, synchronously (for a process 'exit' handler). */
+  removeSync(): void;
 }
 
 /**
@@ -34,10 +36,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
     chownSync(dir, uid, gid);
   }
-  const bin = async (tool: string, args: string[]) => {
-    const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', tool, ...args]] : [tool, args];
-    return run(command, argv, { cwd: dir, timeout: 120_000 });
-  };
+  const command = (tool: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', tool, ...args]] : [tool, args]);
+  const bin = async (tool: string, args: string[]) => run(...command(tool, args), { cwd: dir, timeout: 120_000 });
   await bin('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
   const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c shared_buffers=32MB', '-c max_connections=100', '-c log_min_messages=warning'].join(' ');
   const start = async () => {
@@ -55,6 +55,14 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     start,
     remove: async () => {
       await crash();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    removeSync: () => {
+      try {
+        execFileSync(...command('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']), { cwd: dir, stdio: 'ignore', timeout: 60_000 });
+      } catch {
+        // not running
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -18,6 +18,8 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** SIGKILL if running, and removes its directory. */
   remove(): Promise<void>;
+  /** The same, synchronously (for a process 'exit' handler). */
+  removeSync(): void;
 }
 
 /**
@@ -62,6 +64,11 @@ export async function startPrivateRedis(args: readonly string[] = []): Promise<P
     start,
     remove: async () => {
       await kill9();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    removeSync: () => {
+      const running = child as ChildProcess | null;
+      if (running && running.exitCode === null && running.signalCode === null) running.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };
