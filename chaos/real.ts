@@ -459,7 +459,8 @@ const report: RealReport = {
   lostBotEvents: redisDefaults ? lostBotEvents : 0,
   faults,
   system: verification.system,
-  invariants: verification.invariants,
+  // The checks of hostile payloads and key reuse hold vacuously here (none is sent): left out.
+  invariants: verification.invariants.filter((invariant) => !/^(hostile|same key)/.test(invariant.name)),
   reconcileRoute,
   statusSample,
   queues: queueChecks,
