@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { createRedis, KeyIndex, partitionOf } from '@pe/jobs';
 import { acceptedSources } from '@pe/runtime';
 import { reconcile } from '../../apps/cli/src/reconcile.command.ts';
+import { sweepKeyIndex } from '../../apps/scheduler/src/key-index.sweep.ts';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -104,6 +105,20 @@ describe('GET /api/points/transactions/{key} knows every accepted event, however
     const report = await reconcileRoute('?unapplied_after_s=0');
     expect(report['unapplied']).toMatchObject({ ok: false, count: 2, by_state: { failed: 2 } });
     expect(report['unapplied']['events'][0]['reason']).toMatch(/poisoned user/);
+  });
+
+  it('the hourly sweep drops index entries the ledger has or older than a failed job lives, and keeps the rest', async () => {
+    const index = new KeyIndex(redis, engine.prefix);
+    const partition = partitionOf(poison, engine.partitions);
+    const day = 86_400_000;
+    // An applied key whose drop did not happen, and an entry older than 30 days; the failed batch's entries stay.
+    await index.record(partition, [arrayKeys[0] as string], 'batch-left-behind');
+    await index.record(partition, ['ancient:key'], 'batch-ancient', Date.now() - 31 * day);
+    const dropped = await sweepKeyIndex({ db: engine.db, index, partitions: engine.partitions });
+    expect(dropped).toBe(2);
+    expect(await index.find(partition, arrayKeys[0] as string)).toBeUndefined();
+    expect(await index.find(partition, 'ancient:key')).toBeUndefined();
+    for (const key of poisonKeys) expect(await index.find(partition, key)).toMatchObject({ jobId: expect.stringMatching(/^batch-/) });
   });
 
   it('a batch Redis lost (its job gone, its index entry kept) is reported missing by reconcile, and by npm run reconcile', async () => {
