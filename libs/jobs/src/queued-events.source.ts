@@ -41,7 +41,8 @@ function keysOf(job: Job): (string | null)[] {
  * The event queues as a source of accepted events (for reconcile): every job still waiting,
  * delayed, active or failed that was added before `before`, one entry per event it carries;
  * and key-index entries whose batch job is gone although the ledger may not have its keys (a
- * Redis that lost the job: reported as `missing`).
+ * Redis that lost the job: reported as `missing`). It pages through live lists, so a job that
+ * moves between them meanwhile can be seen twice or not at all: a report, not a snapshot.
  */
 export function queuedEventsSource(options: { connection: Redis; prefix: string; partitions: number; pageSize?: number }) {
   const pageSize = options.pageSize ?? 500;

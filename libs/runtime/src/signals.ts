@@ -20,13 +20,13 @@ export interface Signals {
  * or repeatable), so there is nothing to finish. Without this, a signal during boot — a process
  * manager stopping a process that is still connecting — killed it with 143 and no output.
  */
-export function handleSignals(name: string, exitCodeDuringBoot = 0): Signals {
+export function handleSignals(name: string): Signals {
   let logger: Logger | null = null;
   let onSignal = (signal: NodeJS.Signals): void => {
     const message = `${signal} during boot: exiting before taking any work`;
     if (logger) logger.info({ signal }, message);
     else process.stderr.write(`[${name}] ${message}\n`);
-    process.exit(exitCodeDuringBoot);
+    process.exit(0);
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
