@@ -5,6 +5,7 @@ import {
   BATCH_JOB_NAME,
   batchJobId,
   createRedis,
+  DEFAULT_JOB_BUDGET,
   eventJobId,
   eventJobOptions,
   eventQueueName,
@@ -61,7 +62,7 @@ export class PointsClient {
     this.connection = options.connection ?? createRedis(options.redisUrl as string, 'producer', { connectionName: `${options.prefix}:producer` });
     this.ownsConnection = !options.connection;
     this.index = new KeyIndex(this.connection, options.prefix);
-    this.jobOptions = eventJobOptions({ attempts: options.attempts ?? 12, backoffMs: options.backoffMs ?? 250 });
+    this.jobOptions = eventJobOptions({ attempts: options.attempts ?? DEFAULT_JOB_BUDGET.attempts, backoffMs: options.backoffMs ?? DEFAULT_JOB_BUDGET.backoffMs });
   }
 
   /** Fire-and-forget: validates and queues an event; never throws, never rejects. */

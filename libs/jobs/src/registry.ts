@@ -54,8 +54,9 @@ export function eventJobOptions(budget: { attempts: number; backoffMs: number })
   };
 }
 
-/** The defaults (JOB_ATTEMPTS 12, JOB_BACKOFF_MS 250). */
-export const EVENT_JOB_OPTIONS: JobsOptions = eventJobOptions({ attempts: 12, backoffMs: 250 });
+/** The default retry budget (JOB_ATTEMPTS, JOB_BACKOFF_MS): about 8.5 minutes of retries. */
+export const DEFAULT_JOB_BUDGET = { attempts: 12, backoffMs: 250 } as const;
+export const EVENT_JOB_OPTIONS: JobsOptions = eventJobOptions(DEFAULT_JOB_BUDGET);
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
 
