@@ -8,6 +8,7 @@ import { drain, type WorkerSettings } from './scenarios/drain.ts';
 import { openLoop } from './scenarios/latency.ts';
 import { balanceReads } from './scenarios/reads.ts';
 import { cycleOverUsers } from './scenarios/cycle.ts';
+import { redisFsyncCost } from './scenarios/redis-fsync.ts';
 
 // `npm run bench` measures the engine against the limits of this machine, all in one run, so
 // ratios compare numbers taken under the same conditions. `--smoke` runs every scenario tiny.
@@ -27,8 +28,8 @@ const only = values.only ? new Set(values.only.split(',')) : null;
 const run = (name: string) => only === null || only.has(name);
 
 const SIZE = smoke
-  ? { events: 400, users: 1_000, cycleUsers: 2_000, readSeconds: 1, readRate: 100, latencySeconds: 2, soakSeconds: 3 }
-  : { events: 100_000, users: 100_000, cycleUsers: 1_000_000, readSeconds: 10, readRate: 1_000, latencySeconds: 15, soakSeconds: 600 };
+  ? { events: 400, users: 1_000, cycleUsers: 2_000, readSeconds: 1, readRate: 100, latencySeconds: 2, soakSeconds: 3, fsyncEvents: 300, fsyncRounds: 1 }
+  : { events: 100_000, users: 100_000, cycleUsers: 1_000_000, readSeconds: 10, readRate: 1_000, latencySeconds: 15, soakSeconds: 600, fsyncEvents: 10_000, fsyncRounds: 2 };
 if (values['soak-seconds']) SIZE.soakSeconds = Number(values['soak-seconds']);
 if (values.events) SIZE.events = Number(values.events);
 if (values['cycle-users']) SIZE.cycleUsers = Number(values['cycle-users']);
@@ -120,6 +121,15 @@ try {
     return {
       text: `${rate}/s, ${r.sent} events: p99 ${r.p99} ms; worker RSS ${r.rssStart} → ${r.rssEnd} MiB`,
       values: { rate, p99: r.p99, rssStart: r.rssStart ?? Number.NaN, rssEnd: r.rssEnd ?? Number.NaN },
+    };
+  });
+  await scenario(env, 'redis-fsync', '8 Redis appendfsync always vs everysec vs no (private server)', async () => {
+    const r = await redisFsyncCost(earnEvents('fsync', SIZE.fsyncEvents, SIZE.users, 8), { concurrency: 32, rounds: SIZE.fsyncRounds });
+    const line = (name: keyof typeof r) => `${name} ${Math.round(r[name].enqueueRate)}/s (add p50 ${r[name].addP50} ms, p99 ${r[name].addP99} ms; drain ${Math.round(r[name].drainRate)}/s)`;
+    const ratio = r.always.enqueueRate / r.everysec.enqueueRate;
+    return {
+      text: `enqueue ${line('always')}; ${line('everysec')}; ${line('no')}; always/everysec ${round(ratio, 2)}`,
+      values: { alwaysRate: r.always.enqueueRate, everysecRate: r.everysec.enqueueRate, noRate: r.no.enqueueRate, alwaysOverEverysec: ratio, alwaysDrainOverEverysec: r.always.drainRate / r.everysec.drainRate },
     };
   });
 } finally {

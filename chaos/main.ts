@@ -6,7 +6,6 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { createApiKey, operatorName } from '@pe/auth';
 import { dayOf, defaultProgramInput, programSchema, type PointsEvent } from '@pe/domain';
 import { BOT_EVENTS_QUEUE, EVENT_JOB_OPTIONS, eventQueueName, MAINTENANCE_QUEUE, partitionOf } from '@pe/jobs';
 import { createClock } from '@pe/runtime';
@@ -19,6 +18,7 @@ import { allowConnections, cutPostgres, cutRedis, type CutResult } from './fault
 import { Producers } from './producers.ts';
 import { renderTable } from './report.ts';
 import { verifyRun, type SentRecord, type Violation } from './verify.ts';
+import { chaosKeys } from './keys.ts';
 import { planWorkload, type Channel, type PlannedEvent } from './workload.ts';
 
 // `npm run chaos`: the real engine processes (API, workers, scheduler) as child processes on a
@@ -27,6 +27,8 @@ import { planWorkload, type Channel, type PlannedEvent } from './workload.ts';
 // outage (the engine's connections cut, the shared servers left running), with the 15-minute
 // cycle and the day boundary firing on a compressed clock. Then it drains, verifies and prints
 // one table. Exit 1 on any violation (the first offending event is printed).
+// --real: the real-crash run on private servers (chaos/real.ts); it exits by itself.
+if (process.argv.slice(2).includes('--real')) await import('./real.ts');
 const { values } = parseArgs({
   options: {
     seed: { type: 'string' },
@@ -78,23 +80,7 @@ log(`database ${databaseName}, queue prefix ${env.prefix}`);
 const programFile = join(tmpdir(), `${env.prefix}-program.json`);
 writeFileSync(programFile, JSON.stringify(programInput));
 
-// HTTP producers send every kind, so they hold every scope (admin); the hostile requests use a
-// bot's producer key. Over HTTP the server records the sending key as the operator of a grant,
-// deduct or reverse: every channel carries that operator, so a duplicate on another channel is
-// the same payload.
-const admin = await createApiKey(env.database.db, 'chaos-admin', ['admin']);
-const keys = {
-  producer: (await createApiKey(env.database.db, 'chaos-producer', ['producer'])).key,
-  reader: (await createApiKey(env.database.db, 'chaos-reader', ['reader'])).key,
-  admin: admin.key,
-  none: '',
-  bogus: 'pe_bogus.key-that-does-not-exist',
-};
-const httpOperator = operatorName({ id: admin.id, name: 'chaos-admin' });
-for (const planned of workload.events) {
-  const event = planned.event;
-  if (event.kind === 'grant' || event.kind === 'deduct' || event.kind === 'reverse') event.operator = httpOperator;
-}
+const keys = await chaosKeys(env.database.db, workload);
 const port = await freePort();
 const apiUrl = `http://127.0.0.1:${port}`;
 

@@ -48,9 +48,14 @@ export class Producers {
       /** The key the HTTP channels send valid events with. */
       senderKey: string;
       giveUpMs: number;
+      /** The jobs' retry budget (the engine's JOB_ATTEMPTS, JOB_BACKOFF_MS); the client's defaults when unset. */
+      jobBudget?: { attempts: number; backoffMs: number };
+      /** Told the keys of every send the engine acknowledged, as it is acknowledged. */
+      onAcknowledged?: (keys: readonly string[]) => void;
     },
   ) {
-    const client = () => new PointsClient({ redisUrl: options.redisUrl, prefix: options.prefix, partitions: options.partitions });
+    const budget = options.jobBudget ? { attempts: options.jobBudget.attempts, backoffMs: options.jobBudget.backoffMs } : {};
+    const client = () => new PointsClient({ redisUrl: options.redisUrl, prefix: options.prefix, partitions: options.partitions, ...budget });
     this.a = client();
     this.b = client();
     // The clients' queues report connection errors as events; the failed send itself is retried.
@@ -145,6 +150,7 @@ export class Producers {
     for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
       try {
         await send();
+        if (events.length > 0) this.options.onAcknowledged?.(events.map((e) => e.idempotency_key));
         return;
       } catch (error) {
         const name = describe(error);

@@ -14,7 +14,7 @@ describe('npm run bench -- --smoke', () => {
     expect(code, run.output().slice(-3000)).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { invariantsOk: boolean; rows: { scenario: string; invariants: string }[] };
     expect(report.invariantsOk).toBe(true);
-    expect(report.rows.map((r) => r.scenario.split(' ')[0])).toEqual(['1a', '1b', '1c', '2a', '2b', '3', '4', '4', '4', '5', '6', '7']);
+    expect(report.rows.map((r) => r.scenario.split(' ')[0])).toEqual(['1a', '1b', '1c', '2a', '2b', '3', '4', '4', '4', '5', '6', '7', '8']);
     for (const row of report.rows) expect(row.invariants, row.scenario).toBe('ok');
   }, 300_000);
 });

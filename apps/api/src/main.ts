@@ -1,8 +1,9 @@
 import { createRedis } from '@pe/jobs';
-import { boot, onShutdown } from '@pe/runtime';
+import { boot, handleSignals } from '@pe/runtime';
 import { startApi } from './start-api.ts';
 
-const { config, logger, database, ledger } = await boot('api');
+const signals = handleSignals('api');
+const { config, logger, database, ledger } = await boot('api', signals);
 const connection = createRedis(config.REDIS_URL, 'producer');
 const api = await startApi({ ledger, connection, logger }, config);
-onShutdown(logger, [() => api.close(), async () => connection.disconnect(), () => database.close()], config.SHUTDOWN_TIMEOUT_MS);
+signals.ready(logger, [() => api.close(), async () => connection.disconnect(), () => database.close()], config.SHUTDOWN_TIMEOUT_MS);

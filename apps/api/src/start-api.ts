@@ -21,7 +21,7 @@ export interface RunningApi {
 /** Reads the API keys (and keeps them current), opens the API's queues and producer client, and listens. */
 export async function startApi(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: ApiConfig & Pick<Env, 'HOST' | 'PORT' | 'DATABASE_URL' | 'API_KEYS_REFRESH_SECONDS'>,
+  config: ApiConfig & Pick<Env, 'HOST' | 'PORT' | 'DATABASE_URL' | 'API_KEYS_REFRESH_SECONDS'> & Partial<Pick<Env, 'JOB_ATTEMPTS' | 'JOB_BACKOFF_MS'>>,
 ): Promise<RunningApi> {
   const { ledger, connection, logger } = deps;
   const keys = await openApiKeyRegistry(ledger.db, {
@@ -29,7 +29,10 @@ export async function startApi(
     refreshMs: config.API_KEYS_REFRESH_SECONDS * 1000,
     onError: (error, what) => logger.warn({ err: error, what }, 'API keys: the registry keeps serving the keys it has'),
   });
-  const client = new PointsClient({ connection, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS, logger, timeoutMs: config.SPEND_TIMEOUT_MS });
+  const client = new PointsClient({
+    connection, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS, logger, timeoutMs: config.SPEND_TIMEOUT_MS,
+    ...(config.JOB_ATTEMPTS ? { attempts: config.JOB_ATTEMPTS } : {}), ...(config.JOB_BACKOFF_MS ? { backoffMs: config.JOB_BACKOFF_MS } : {}),
+  });
   // The API's own handles on the other queues (maintenance; the outbox relay's bot-events and callbacks), for Bull Board.
   const ownQueues = [MAINTENANCE_QUEUE, BOT_EVENTS_QUEUE, CALLBACKS_QUEUE].map((name) => new Queue(name, { connection, prefix: config.QUEUE_PREFIX }));
   const queues = [...Array.from({ length: config.QUEUE_PARTITIONS }, (_, p) => client.queue(p)), ...ownQueues];

@@ -2,7 +2,18 @@ import { parseArgs } from 'node:util';
 import { createApiKey, listApiKeys, revokeApiKey, SCOPES, type Scope } from '@pe/auth';
 import { loadConfig, ConfigError } from '@pe/config';
 import { checkPostgres, connectDatabase, ensureDatabase, migrateToLatest, ServiceUnavailableError } from '@pe/db';
+import { createRedis } from '@pe/jobs';
+import { acceptedSources, UNAPPLIED_AFTER_SECONDS } from '@pe/runtime';
 import { reconcile } from './reconcile.command.ts';
+
+// First: a signal (Ctrl-C, a cron job's timeout) stops the command with a line instead of a silent
+// 130/143. It exits 1: the command did not finish (PostgreSQL keeps what it committed, rolls back the rest).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`${signal}: stopped before the command finished\n`);
+    process.exit(1);
+  });
+}
 
 const USAGE = `Usage:
   npm run keys -- create --name NAME --scopes SCOPE[,SCOPE…] [--expires-in-days N]
@@ -12,7 +23,7 @@ const USAGE = `Usage:
   npm run keys -- list
   npm run keys -- revoke KEY_ID
   npm run migrate
-  npm run reconcile [-- --batch 10000]`;
+  npm run reconcile [-- --batch 10000 --unapplied-after SECONDS]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
@@ -36,10 +47,24 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'reconcile') {
-      const { values } = parseArgs({ args: [sub, ...rest].filter((a): a is string => a !== undefined), options: { batch: { type: 'string', default: '10000' } } });
-      const report = await reconcile(db, Number(values.batch), process.stderr);
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      return report.violations.length === 0 ? 0 : 2;
+      const { values } = parseArgs({
+        args: [sub, ...rest].filter((a): a is string => a !== undefined),
+        options: { batch: { type: 'string', default: '10000' }, 'unapplied-after': { type: 'string', default: String(UNAPPLIED_AFTER_SECONDS) } },
+      });
+      const unappliedAfter = Number(values['unapplied-after']);
+      if (!Number.isInteger(unappliedAfter) || unappliedAfter < 0) {
+        process.stderr.write('--unapplied-after must be a whole number of seconds (0 or more)\n');
+        return 1;
+      }
+      const redis = createRedis(config.REDIS_URL, 'producer', { connectionName: `${config.QUEUE_PREFIX}:reconcile` });
+      try {
+        const sources = acceptedSources({ redis, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS });
+        const report = await reconcile(db, Number(values.batch), process.stderr, { sources, unappliedAfterSeconds: unappliedAfter });
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return report.violations.length === 0 && report.unapplied.ok ? 0 : 2;
+      } finally {
+        redis.disconnect();
+      }
     }
     if (command === 'keys' && sub === 'create') {
       const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scopes: { type: 'string' }, 'expires-in-days': { type: 'string' } } });

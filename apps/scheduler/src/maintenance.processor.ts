@@ -14,8 +14,14 @@ export interface PaymentSweepDeps {
 /**
  * Runs scheduled work. Every run catches up on what is due, so a missed or repeated trigger
  * neither skips a period nor applies one twice (each period is keyed in the database).
+ * `sweepKeyIndex` (the retention run's Redis half) drops key-index entries the ledger has.
  */
-export function createMaintenanceProcessor(ledger: LedgerContext, retention: RetentionPolicy = { outboxDays: 7, webhookDays: 90 }, payments?: PaymentSweepDeps) {
+export function createMaintenanceProcessor(
+  ledger: LedgerContext,
+  retention: RetentionPolicy = { outboxDays: 7, webhookDays: 90 },
+  payments?: PaymentSweepDeps,
+  sweepKeyIndex: () => Promise<number> = async () => 0,
+) {
   const now = () => (ledger.now ?? Date.now)();
   return async (job: Job): Promise<Record<string, unknown>> => {
     switch (job.name) {
@@ -26,7 +32,7 @@ export function createMaintenanceProcessor(ledger: LedgerContext, retention: Ret
       case MAINTENANCE_JOBS.lapseHolds:
         return { lapsed: await lapseHolds(ledger) };
       case MAINTENANCE_JOBS.retention:
-        return await applyRetention(ledger.db, retention, now());
+        return { ...(await applyRetention(ledger.db, retention, now())), keyIndex: await sweepKeyIndex() };
       case MAINTENANCE_JOBS.paymentSweep:
         if (!payments) throw new UnrecoverableError('this scheduler was started without a payment queue');
         return { ...(await sweepPayments({ db: ledger.db, queue: payments.queue, logger: payments.logger }, { requeueAfterSeconds: payments.requeueAfterSeconds })) };

@@ -2,15 +2,20 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PointsClient } from '@pe/client';
 import type { Env } from '@pe/config';
-import { MAINTENANCE_JOBS, MAINTENANCE_QUEUE } from '@pe/jobs';
+import { pingDatabase } from '@pe/db';
+import { KeyIndex, MAINTENANCE_JOBS, MAINTENANCE_QUEUE } from '@pe/jobs';
 import type { LedgerContext } from '@pe/ledger';
 import type { Logger } from '@pe/logger';
 import { paymentQueue } from '@pe/payments';
+import { OutageGate, setAsideWhileUnavailable } from '@pe/runtime';
+import { sweepKeyIndex } from './key-index.sweep.ts';
 import { createMaintenanceProcessor } from './maintenance.processor.ts';
 
 export interface RunningScheduler {
   queue: Queue;
   worker: Worker;
+  /** Pauses the maintenance worker while PostgreSQL is unreachable. */
+  gate: OutageGate;
   close(): Promise<void>;
 }
 
@@ -19,11 +24,13 @@ const KEEP = { removeOnComplete: { count: 500 }, removeOnFail: { count: 500 } };
 /**
  * Registers the job schedulers (the 15-minute cycle, the day boundary in the program's time
  * zone, the hold-lapse sweep and the payment sweep every minute, retention hourly), triggers a
- * catch-up at start, and runs the jobs.
+ * catch-up at start, and runs the jobs. A run that meets a PostgreSQL outage is set aside and runs
+ * again once it answers (it never fails for it: a failed day boundary would otherwise wait a day
+ * for the next trigger).
  */
 export async function startScheduler(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: Pick<Env, 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS'> & Partial<Pick<Env, 'CLOCK_RATE' | 'OUTBOX_RETENTION_DAYS' | 'WEBHOOK_RETENTION_DAYS' | 'PAYMENT_SWEEP_AFTER_SECONDS'>>,
+  config: Pick<Env, 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS'> & Partial<Pick<Env, 'CLOCK_RATE' | 'OUTBOX_RETENTION_DAYS' | 'WEBHOOK_RETENTION_DAYS' | 'PAYMENT_SWEEP_AFTER_SECONDS' | 'OUTAGE_PROBE_MAX_MS'>>,
 ): Promise<RunningScheduler> {
   const { ledger, connection, logger } = deps;
   const program = ledger.program;
@@ -51,7 +58,10 @@ export async function startScheduler(
   // The sweep hands stored payments to the event queues, as the webhook routes do.
   const client = new PointsClient({ connection, prefix: config.QUEUE_PREFIX, partitions: config.QUEUE_PARTITIONS, logger });
   const payments = { queue: paymentQueue(client), logger, requeueAfterSeconds: config.PAYMENT_SWEEP_AFTER_SECONDS ?? 300 };
-  const worker = new Worker(MAINTENANCE_QUEUE, createMaintenanceProcessor(ledger, retention, payments), {
+  const index = new KeyIndex(connection, config.QUEUE_PREFIX);
+  const sweep = () => sweepKeyIndex({ db: ledger.db, index, partitions: config.QUEUE_PARTITIONS });
+  const gate = new OutageGate({ dependency: 'PostgreSQL', probe: () => pingDatabase(ledger.db), pausables: () => [worker], logger, maxDelayMs: config.OUTAGE_PROBE_MAX_MS ?? 5_000 });
+  const worker: Worker = new Worker(MAINTENANCE_QUEUE, setAsideWhileUnavailable(gate, createMaintenanceProcessor(ledger, retention, payments, sweep)), {
     connection,
     prefix: config.QUEUE_PREFIX,
     concurrency: 1,
@@ -65,7 +75,9 @@ export async function startScheduler(
   return {
     queue,
     worker,
+    gate,
     close: async () => {
+      gate.stop();
       await worker.close();
       await client.close();
       await queue.close();

@@ -1,13 +1,17 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Env } from '@pe/config';
+import { pingDatabase } from '@pe/db';
 import type { Logger } from '@pe/logger';
-import { eventQueueName } from '@pe/jobs';
+import { BATCH_JOB_NAME, eventQueueName, KeyIndex } from '@pe/jobs';
 import { applyBatch, GroupCommitter, type LedgerContext } from '@pe/ledger';
+import { OutageGate, setAsideWhileUnavailable } from '@pe/runtime';
 import { createEventsProcessor } from './events.processor.ts';
 
 export interface RunningWorker {
   workers: Worker[];
+  /** Pauses the workers while PostgreSQL is unreachable. */
+  gate: OutageGate;
   /** Stops taking jobs, lets in-flight ones finish, then closes. */
   close(): Promise<void>;
 }
@@ -25,11 +29,13 @@ export const EVENT_WORKER_STALL_OPTIONS = { lockDuration: 15_000, stalledInterva
 
 /**
  * Starts one BullMQ worker per event partition, all feeding this process's group committer: jobs
- * that arrive while a transaction runs share the next one, in the order they were taken.
+ * that arrive while a transaction runs share the next one, in the order they were taken. While
+ * PostgreSQL is unreachable the workers pause and a job that met the outage is set aside without
+ * using an attempt (OutageGate, setAsideWhileUnavailable); they resume on their own.
  */
 export function startWorker(
   deps: { ledger: LedgerContext; connection: Redis; logger: Logger },
-  config: Pick<Env, 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'WORKER_CONCURRENCY' | 'APPLY_BATCH_MAX'> & { GROUP_COMMIT?: boolean },
+  config: Pick<Env, 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'WORKER_CONCURRENCY' | 'APPLY_BATCH_MAX'> & Partial<Pick<Env, 'OUTAGE_PROBE_MAX_MS'>> & { GROUP_COMMIT?: boolean },
 ): RunningWorker {
   const { ledger, connection, logger } = deps;
   // Group commit takes turns with every other ledger writer (see RetryOptions.applyLock); the
@@ -46,24 +52,42 @@ export function startWorker(
   const apply = (events: Parameters<typeof applyBatch>[1]) => applyBatch(context, events);
   // One committer for every partition of this process: one transaction at a time, fed by all.
   const committer = groupCommit ? new GroupCommitter(apply, { maxBatch: config.APPLY_BATCH_MAX }) : { submit: apply };
-  const workers = Array.from({ length: config.QUEUE_PARTITIONS }, (_, partition) => {
-    const worker = new Worker(eventQueueName(partition), createEventsProcessor(committer), {
+  const workers: Worker[] = [];
+  const gate = new OutageGate({ dependency: 'PostgreSQL', probe: () => pingDatabase(ledger.db), pausables: () => workers, logger, maxDelayMs: config.OUTAGE_PROBE_MAX_MS ?? 5_000 });
+  const processor = setAsideWhileUnavailable(gate, createEventsProcessor(committer));
+  const index = new KeyIndex(connection, config.QUEUE_PREFIX);
+  for (let partition = 0; partition < config.QUEUE_PARTITIONS; partition++) {
+    const worker = new Worker(eventQueueName(partition), processor, {
       connection,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
       ...EVENT_WORKER_STALL_OPTIONS,
     });
+    worker.on('completed', (job) => forgetBatch(index, partition, job, logger));
     worker.on('failed', (job, error) => {
       logger.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'event job failed');
     });
     worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
-    return worker;
-  });
+    workers.push(worker);
+  }
   logger.info({ partitions: config.QUEUE_PARTITIONS, concurrency: config.WORKER_CONCURRENCY, groupCommit: config.GROUP_COMMIT !== false }, 'worker started');
   return {
     workers,
+    gate,
     close: async () => {
+      gate.stop();
       await Promise.all(workers.map((worker) => worker.close()));
     },
   };
+}
+
+/**
+ * A completed batch's keys are all in the ledger, which answers for them from now on: drop them
+ * from the key index. Best effort — an entry left behind (Redis unreachable at that moment) is
+ * swept later by the scheduler's retention run.
+ */
+function forgetBatch(index: KeyIndex, partition: number, job: Job, logger: Logger): void {
+  if (job.name !== BATCH_JOB_NAME) return;
+  const keys = ((job.data as { events?: { idempotency_key?: unknown }[] }).events ?? []).map((e) => e.idempotency_key).filter((k): k is string => typeof k === 'string');
+  index.remove(partition, keys).catch((error: unknown) => logger.warn({ err: error, jobId: job.id }, 'could not drop a completed batch from the key index'));
 }

@@ -5,9 +5,11 @@ import {
   BATCH_JOB_NAME,
   batchJobId,
   createRedis,
-  EVENT_JOB_OPTIONS,
+  DEFAULT_JOB_BUDGET,
   eventJobId,
+  eventJobOptions,
   eventQueueName,
+  KeyIndex,
   MAX_EVENTS_PER_JOB,
   partitionOf,
 } from '@pe/jobs';
@@ -27,6 +29,10 @@ export interface PointsClientOptions {
   maxBatch?: number;
   /** Default wait for `spend()` outcomes. */
   timeoutMs?: number;
+  /** Attempts of a job for failures that are not an outage (the engine's JOB_ATTEMPTS; default 12). */
+  attempts?: number;
+  /** First retry delay, doubling (JOB_BACKOFF_MS; default 250). */
+  backoffMs?: number;
 }
 
 /** The outcome of an event as the worker returns it. */
@@ -47,12 +53,16 @@ export class PointsClient {
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly blocking: Redis[] = [];
+  private readonly index: KeyIndex;
+  private readonly jobOptions: ReturnType<typeof eventJobOptions>;
   private closed = false;
 
   constructor(private readonly options: PointsClientOptions) {
     if (!options.connection && !options.redisUrl) throw new Error('PointsClient needs redisUrl or connection');
     this.connection = options.connection ?? createRedis(options.redisUrl as string, 'producer', { connectionName: `${options.prefix}:producer` });
     this.ownsConnection = !options.connection;
+    this.index = new KeyIndex(this.connection, options.prefix);
+    this.jobOptions = eventJobOptions({ attempts: options.attempts ?? DEFAULT_JOB_BUDGET.attempts, backoffMs: options.backoffMs ?? DEFAULT_JOB_BUDGET.backoffMs });
   }
 
   /** Fire-and-forget: validates and queues an event; never throws, never rejects. */
@@ -176,14 +186,37 @@ export class PointsClient {
     return found;
   }
 
+  /**
+   * The job that carries the event with this key, however it was sent, while the job exists: its
+   * own job (id derived from the key), else the batch the key index names. `userId` narrows the
+   * look-up to its partition; without it every partition is asked.
+   */
+  async locate(idempotencyKey: string, userId?: string): Promise<Job | undefined> {
+    const partitions = userId === undefined ? [...Array(this.options.partitions).keys()] : [partitionOf(userId, this.options.partitions)];
+    for (const partition of partitions) {
+      const job = await this.queue(partition).getJob(eventJobId(idempotencyKey));
+      if (job) return job;
+    }
+    for (const partition of partitions) {
+      const entry = await this.index.find(partition, idempotencyKey);
+      const job = entry ? await this.queue(partition).getJob(entry.jobId) : undefined;
+      if (job) return job;
+    }
+    return undefined;
+  }
+
   private async addEvent(event: PointsEvent): Promise<Job> {
     const queue = this.queue(partitionOf(event.user_id, this.options.partitions));
-    return queue.add(event.kind, event, { ...EVENT_JOB_OPTIONS, jobId: eventJobId(event.idempotency_key) });
+    return queue.add(event.kind, event, { ...this.jobOptions, jobId: eventJobId(event.idempotency_key) });
   }
 
   private async addBatch(partition: number, events: PointsEvent[]): Promise<Job> {
     if (events.length === 1) return this.addEvent(events[0] as PointsEvent);
-    return this.queue(partition).add(BATCH_JOB_NAME, { events }, { ...EVENT_JOB_OPTIONS, jobId: batchJobId(events) });
+    const jobId = batchJobId(events);
+    // Indexed first, so every batch Redis holds is in the index. An add that then fails is not
+    // undone: it may have reached Redis all the same (a lost reply), and the producer retries it.
+    await this.index.record(partition, events.map((e) => e.idempotency_key), jobId);
+    return this.queue(partition).add(BATCH_JOB_NAME, { events }, { ...this.jobOptions, jobId });
   }
 
   private flushPartition(partition: number): void {

@@ -40,6 +40,19 @@ export const envSchema = z.object({
   EVENT_MAX_AGE_SECONDS: int(1, MAX_EVENT_AGE_SECONDS).default(DEFAULT_EVENT_TIME_BOUND.maxAgeSeconds),
   EVENT_MAX_FUTURE_SECONDS: int(0, MAX_EVENT_FUTURE_SECONDS).default(DEFAULT_EVENT_TIME_BOUND.maxFutureSeconds),
   /**
+   * Attempts and first backoff delay (exponential) of an event job, for failures that are not an
+   * outage: an unreachable PostgreSQL sets the job aside without using an attempt.
+   */
+  JOB_ATTEMPTS: int(1, 1_000).default(12),
+  JOB_BACKOFF_MS: int(1, 3_600_000).default(250),
+  /** While PostgreSQL is unreachable, workers pause and probe it; the longest wait between two probes. */
+  OUTAGE_PROBE_MAX_MS: int(100, 600_000).default(5_000),
+  /**
+   * `require`: refuse to start (and report not ready) unless Redis keeps queued jobs across a
+   * crash (AOF on, no eviction); `warn`: log what a crash would lose. Default: require in production.
+   */
+  REDIS_DURABILITY: z.enum(['require', 'warn']).optional(),
+  /**
    * A compressed clock for test harnesses (the chaos run): program time runs CLOCK_RATE times
    * faster than real time from CLOCK_ORIGIN_MS (real epoch ms, the same for every process), so
    * cycles and day boundaries fire within minutes. Leave unset in production.
@@ -136,6 +149,6 @@ export const envSchema = z.object({
     .optional(),
 }).superRefine((env, ctx) => {
   if (env.CALLBACK_URL && !env.CALLBACK_SECRET) ctx.addIssue({ code: 'custom', path: ['CALLBACK_SECRET'], message: 'required when CALLBACK_URL is set' });
-});
+}).transform((env) => ({ ...env, REDIS_DURABILITY: env.REDIS_DURABILITY ?? (env.NODE_ENV === 'production' ? 'require' : 'warn') }));
 
 export type Env = z.infer<typeof envSchema>;

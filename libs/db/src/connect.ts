@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Database } from './database.ts';
@@ -46,6 +46,11 @@ export function connectDatabase(url: string, options: { max?: number; applicatio
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool, close: () => db.destroy() };
+}
+
+/** Succeeds when PostgreSQL answers a query on this pool (a probe while waiting out an outage). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }
 
 /** Most statements one connection keeps prepared; past it, statements are planned each time. */

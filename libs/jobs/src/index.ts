@@ -1,3 +1,6 @@
 export * from './registry.ts';
 export { partitionOf } from './partition.ts';
 export { createRedis } from './redis.ts';
+export { KeyIndex, keyIndexKey, type IndexEntry } from './key-index.ts';
+export { assessRedisDurability, readRedisDurability, readRedisPersistence, type RedisDurability, type RedisPersistence } from './redis-durability.ts';
+export { queuedEventsSource, type HeldEvent } from './queued-events.source.ts';

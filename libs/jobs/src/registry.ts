@@ -38,13 +38,27 @@ export const MAINTENANCE_QUEUE = 'maintenance';
 /** The queue of partition `n`. */
 export const eventQueueName = (partition: number): string => `events-${partition}`;
 
-export const EVENT_JOB_OPTIONS: JobsOptions = {
-  attempts: 12,
-  backoff: { type: 'exponential', delay: 250 },
-  removeOnComplete: { age: 3_600, count: 100_000 },
-  // Failed jobs stay for inspection (Bull Board, GET /api/points/transactions/{key}).
-  removeOnFail: { age: 30 * 86_400 },
-};
+/** How long a failed event job is kept (Bull Board, GET /api/points/transactions/{key}, reconcile). */
+export const FAILED_EVENT_JOB_RETENTION_MS = 30 * 86_400_000;
+
+/**
+ * The options of an event job. `attempts` and `backoffMs` (JOB_ATTEMPTS, JOB_BACKOFF_MS) only
+ * count failures that are not an outage: a worker that cannot reach PostgreSQL sets the job aside
+ * without using an attempt.
+ */
+export function eventJobOptions(budget: { attempts: number; backoffMs: number }): JobsOptions {
+  return {
+    attempts: budget.attempts,
+    backoff: { type: 'exponential', delay: budget.backoffMs },
+    removeOnComplete: { age: 3_600, count: 100_000 },
+    // Failed jobs stay for inspection.
+    removeOnFail: { age: FAILED_EVENT_JOB_RETENTION_MS / 1000 },
+  };
+}
+
+/** The default retry budget (JOB_ATTEMPTS, JOB_BACKOFF_MS): about 8.5 minutes of retries. */
+export const DEFAULT_JOB_BUDGET = { attempts: 12, backoffMs: 250 } as const;
+export const EVENT_JOB_OPTIONS: JobsOptions = eventJobOptions(DEFAULT_JOB_BUDGET);
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
 

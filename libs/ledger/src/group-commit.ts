@@ -1,3 +1,4 @@
+import { isDependencyUnavailable } from '@pe/db';
 import type { LedgerEvent } from '@pe/domain';
 import type { EventResult } from './outcome.ts';
 
@@ -19,7 +20,8 @@ export interface GroupCommitOptions {
  * into the next one together, so a busy worker commits many jobs per transaction while an idle
  * one commits each job at once. If a shared transaction fails for a reason other than a
  * conflict (which `apply` already retried), each submission is applied alone, so one bad job
- * cannot fail the jobs it happened to share a transaction with.
+ * cannot fail the jobs it happened to share a transaction with — unless PostgreSQL is
+ * unreachable: no job is to blame then, and every submission gets the same error at once.
  */
 export class GroupCommitter {
   private readonly waiting: Submission[] = [];
@@ -69,8 +71,8 @@ export class GroupCommitter {
         offset += submission.events.length;
       }
     } catch (error) {
-      if (group.length === 1) {
-        (group[0] as Submission).reject(error);
+      if (group.length === 1 || isDependencyUnavailable(error)) {
+        for (const submission of group) submission.reject(error);
         return;
       }
       for (const submission of group) {

@@ -1,9 +1,11 @@
 import { loadConfig, loadProgram, ConfigError, type Env } from '@pe/config';
-import { checkPostgres, checkRedis, connectDatabase, ensureDatabase, migrateToLatest, ServiceUnavailableError, type DbHandle } from '@pe/db';
+import { checkPostgres, checkRedis, connectDatabase, ensureDatabase, migrateToLatest, redactUrl, ServiceUnavailableError, type DbHandle } from '@pe/db';
 import { ASSETS, SYSTEM_ACCOUNTS, type Program } from '@pe/domain';
+import { createRedis, readRedisDurability, type RedisDurability } from '@pe/jobs';
 import { createLogger, type Logger } from '@pe/logger';
 import { ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
 import { createClock } from './clock.ts';
+import type { Signals } from './signals.ts';
 
 export interface Booted {
   config: Readonly<Env>;
@@ -11,14 +13,18 @@ export interface Booted {
   logger: Logger;
   database: DbHandle;
   ledger: LedgerContext;
+  /** Redis persistence as found at start (what a Redis crash would lose). */
+  redisDurability: RedisDurability;
 }
 
 /**
  * The start of every process: parse the config (one line per bad variable), check that
- * PostgreSQL and Redis answer (a message naming the URL and how to start them), create the
- * database if missing, apply migrations, open the pool.
+ * PostgreSQL and Redis answer (a message naming the URL and how to start them), check and report
+ * Redis persistence (REDIS_DURABILITY=require refuses to start without it), create the database
+ * if missing, apply migrations, open the pool. `signals` (handleSignals, installed before this)
+ * gets the logger as soon as there is one.
  */
-export async function boot(name: string, env: Record<string, string | undefined> = process.env): Promise<Booted> {
+export async function boot(name: string, signals?: Signals, env: Record<string, string | undefined> = process.env): Promise<Booted> {
   let config: Readonly<Env>;
   let program: Program;
   try {
@@ -29,12 +35,14 @@ export async function boot(name: string, env: Record<string, string | undefined>
     throw error;
   }
   const logger = createLogger({ level: config.LOG_LEVEL, name });
+  signals?.useLogger(logger);
   try {
     await Promise.all([checkPostgres(config.DATABASE_URL), checkRedis(config.REDIS_URL)]);
   } catch (error) {
     if (error instanceof ServiceUnavailableError) exitWith(error.message);
     throw error;
   }
+  const redisDurability = await checkRedisDurability(config, logger);
   if (await ensureDatabase(config.DATABASE_URL)) logger.info('created the database');
   const database = connectDatabase(config.DATABASE_URL, { max: config.PG_POOL_MAX, applicationName: `points-engine-${name}` });
   const applied = await migrateToLatest(database.db);
@@ -47,12 +55,35 @@ export async function boot(name: string, env: Record<string, string | undefined>
     program,
     logger,
     database,
+    redisDurability,
     ledger: {
       db: database.db, program, systemAccounts, retry: { applyLock: true }, cycleStreams: config.CYCLE_STREAMS,
       eventTimeBound: { maxAgeSeconds: config.EVENT_MAX_AGE_SECONDS, maxFutureSeconds: config.EVENT_MAX_FUTURE_SECONDS },
       ...(config.CLOCK_RATE !== 1 ? { now } : {}),
     },
   };
+}
+
+/** Logs what a Redis crash would lose; under REDIS_DURABILITY=require, refuses to go on without AOF. */
+async function checkRedisDurability(config: Readonly<Env>, logger: Logger): Promise<RedisDurability> {
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  let durability: RedisDurability;
+  try {
+    durability = await readRedisDurability(redis);
+  } finally {
+    redis.disconnect();
+  }
+  const { durable, problems, processCrashLoses, machineCrashLoses, appendonly, appendfsync, save, source } = durability;
+  const fields = { redis_durability: { appendonly, appendfsync, save, source, process_crash_loses: processCrashLoses, machine_crash_loses: machineCrashLoses } };
+  if (durable) logger.info(fields, 'redis persistence: queued events survive a Redis crash');
+  else if (config.REDIS_DURABILITY === 'require') {
+    exitWith(
+      `Redis at ${redactUrl(config.REDIS_URL)} would lose accepted events in a crash: ${problems.join('; ')}.\n` +
+        'Turn on AOF (redis-server --appendonly yes, or CONFIG SET appendonly yes) with maxmemory-policy noeviction,\n' +
+        'or accept the loss with REDIS_DURABILITY=warn.',
+    );
+  } else logger.warn({ ...fields, problems }, `redis persistence: a Redis crash loses ${processCrashLoses} (REDIS_DURABILITY=require refuses this)`);
+  return durability;
 }
 
 function exitWith(message: string): never {

@@ -14,7 +14,7 @@ import { statsQuery } from '../routes/stats.route.ts';
 import { keyParam, transactionQuery } from '../routes/transactions.route.ts';
 import { nowPaymentsIpnSchema, starsFlatSchema, starsUpdateSchema, tonPaymentSchema } from '../routes/webhooks.mapping.ts';
 import type { OperationDoc } from './operation.types.ts';
-import { errorResponse, outcomeResponse, paymentAnswer, queuedResponse } from './responses.schema.ts';
+import { errorResponse, outcomeResponse, paymentAnswer, queuedResponse, readyResponse } from './responses.schema.ts';
 
 /**
  * THE list of the API's routes for the OpenAPI document (GET /api/openapi.json, /api/docs).
@@ -46,10 +46,11 @@ export const operations: OperationDoc[] = [
   },
   {
     method: 'get', path: '/readyz', tag: 'health', auth: 'none',
-    summary: 'PostgreSQL and Redis answer',
+    summary: 'PostgreSQL and Redis answer; what a Redis crash would lose',
+    description: '`redis_durability` tells whether Redis keeps queued events across a crash (AOF, eviction policy) and what a crash of the Redis process or of the machine would lose. With REDIS_DURABILITY=require a Redis that would lose them answers 503 (`checks.redis_persistence`).',
     responses: {
-      200: { description: 'ready', schema: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }) },
-      503: { description: 'a dependency does not answer; `checks` says which', schema: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }) },
+      200: { description: 'ready', schema: readyResponse },
+      503: { description: 'a dependency does not answer (or Redis would lose queued events, under REDIS_DURABILITY=require); `checks` says which', schema: readyResponse },
     },
   },
 
@@ -109,10 +110,10 @@ export const operations: OperationDoc[] = [
   {
     method: 'get', path: '/api/points/transactions/:key', tag: 'points', auth: 'reader',
     summary: 'The status of an event by its idempotency key',
-    description: '`applied`/`rejected` with the outcome, `queued` (with the job state), `failed` with the reason, or 404. `user_id` narrows the look-up to its partition.',
+    description: '`applied`/`rejected` with the outcome, `queued` (waiting or delayed, with the job state), `active`, `failed` with the reason, or 404 — however the event was sent (alone, in an array, or gathered by PointsClient.earn). `user_id` narrows the look-up to its partition.',
     params: z.object({ key: keyParam }),
     query: transactionQuery,
-    responses: { 200: { description: 'applied, rejected, queued or failed' }, 404: { description: 'neither recorded nor queued' } },
+    responses: { 200: { description: 'applied, rejected, queued, active or failed' }, 404: { description: 'neither recorded nor queued' } },
   },
   {
     method: 'get', path: '/api/points/balance', tag: 'points', auth: 'reader_or_user',
@@ -190,7 +191,7 @@ export const operations: OperationDoc[] = [
   {
     method: 'get', path: '/api/admin/reconcile', tag: 'admin', auth: 'admin',
     summary: 'Check every ledger invariant on the live database (reads only)',
-    description: 'The same bounded-batch check as `npm run reconcile`: each transaction balances per asset, entries sum to zero per asset, every stored balance equals the sum of its entries, no balance below its floor, no orphan entries. `ok` is false and `violations` names each offending transaction or account (at most 20 per check and range). Changes nothing; safe while the workers run.',
+    description: 'The same bounded-batch check as `npm run reconcile`: each transaction balances per asset, entries sum to zero per asset, every stored balance equals the sum of its entries, no balance below its floor, no orphan entries. `ok` is false and `violations` names each offending transaction or account (at most 20 per check and range). `unapplied` is a section of its own: events accepted (answered 202/200) more than `unapplied_after_s` seconds ago that the ledger does not have — still waiting, delayed, active, failed (with the reason) or missing from Redis; the first 100 are listed. Changes nothing; safe while the workers run.',
     query: reconcileQuery,
     responses: {
       200: {
@@ -201,6 +202,17 @@ export const operations: OperationDoc[] = [
           accounts: z.number().int(),
           batch: z.number().int(),
           violations: z.array(z.object({ check: z.string(), detail: z.record(z.string(), z.unknown()) })),
+          unapplied: z.object({
+            ok: z.boolean(),
+            older_than_seconds: z.number().int(),
+            checked: z.number().int(),
+            count: z.number().int(),
+            by_source: z.record(z.string(), z.number().int()),
+            by_state: z.record(z.string(), z.number().int()),
+            events: z.array(z.object({
+              idempotency_key: z.string().nullable(), source: z.string(), ref: z.string(), state: z.string(), reason: z.string().nullable(), accepted_at: z.string(),
+            })),
+          }),
           ms: z.number().int(),
         }),
       },

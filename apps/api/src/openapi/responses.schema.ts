@@ -40,3 +40,22 @@ export const paymentAnswer = z.object({
   message: z.string().optional(),
   payment_status: z.string().optional(),
 });
+
+/** GET /readyz. */
+export const readyResponse = z.object({
+  status: z.enum(['ready', 'not ready']),
+  checks: z.record(z.string(), z.string()),
+  redis_durability: z
+    .object({
+      durable: z.boolean(),
+      appendonly: z.boolean(),
+      appendfsync: z.enum(['always', 'everysec', 'no']).nullable(),
+      save: z.string().nullable(),
+      maxmemory_policy: z.string().nullable(),
+      source: z.enum(['config', 'info']),
+      process_crash_loses: z.string(),
+      machine_crash_loses: z.string(),
+      problems: z.array(z.string()),
+    })
+    .nullable(),
+});

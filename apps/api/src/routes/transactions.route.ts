@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { eventJobId, eventQueueName, partitionOf } from '@pe/jobs';
 import { getRecordedTransaction } from '@pe/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -10,7 +9,11 @@ import { notFound } from '../errors.ts';
 export const keyParam = z.string().min(1).max(200);
 export const transactionQuery = z.object({ user_id: z.string().min(1).max(64).optional() });
 
-/** GET /api/points/transactions/{idempotency_key}: queued, applied, rejected (with reason) or failed. */
+/**
+ * GET /api/points/transactions/{idempotency_key}: applied or rejected (the ledger's outcome),
+ * queued or active (the job that carries it), failed (with the reason), else 404. The job is
+ * found however the event was sent: alone, in an array, or gathered by PointsClient.earn.
+ */
 export function transactionsRoutes(deps: ApiDeps): Router {
   const router = Router();
   router.get('/transactions/:key', requireScope(deps.verifier, 'reader'), async (req, res) => {
@@ -21,20 +24,20 @@ export function transactionsRoutes(deps: ApiDeps): Router {
       res.json({ idempotency_key: key, ...recorded });
       return;
     }
-    // Not in the ledger yet: look for the job that carries it. With user_id we know its
-    // partition; without, every partition is asked.
-    const jobId = eventJobId(key);
-    const partitions = user_id ? [partitionOf(user_id, deps.config.QUEUE_PARTITIONS)] : [...Array(deps.config.QUEUE_PARTITIONS).keys()];
-    for (const partition of partitions) {
-      const queue = deps.queues.find((q) => q.name === eventQueueName(partition));
-      const job = queue ? await queue.getJob(jobId) : undefined;
-      if (!job) continue;
-      const state = await job.getState();
-      if (state === 'failed') {
-        res.json({ idempotency_key: key, status: 'failed', reason: job.failedReason, job_id: job.id, attempts: job.attemptsMade });
-        return;
-      }
-      res.json({ idempotency_key: key, status: 'queued', job_state: state, job_id: job.id });
+    const job = await deps.client.locate(key, user_id);
+    const state = job ? await job.getState() : undefined;
+    if (job && state === 'failed') {
+      res.json({ idempotency_key: key, status: 'failed', reason: job.failedReason, job_id: job.id, attempts: job.attemptsMade });
+      return;
+    }
+    if (job && state !== 'completed' && state !== 'unknown') {
+      res.json({ idempotency_key: key, status: state === 'active' ? 'active' : 'queued', job_state: state, job_id: job.id, attempts: job.attemptsMade });
+      return;
+    }
+    // The job completed (or its batch left the key index) after the first look: the ledger has it now.
+    const late = await getRecordedTransaction(deps.db, key);
+    if (late) {
+      res.json({ idempotency_key: key, ...late });
       return;
     }
     throw notFound(`no event with idempotency key ${key} is queued or recorded`);
