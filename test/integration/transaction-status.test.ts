@@ -12,14 +12,13 @@ import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { waitUntil } from '../support/wait.ts';
 
 let engine: TestEngine;
-let producer: string;
 let reader: string;
 let admin: string;
 let redis: ReturnType<typeof createRedis>;
 beforeAll(async () => {
   // One attempt per job, so a data error fails at once; no worker until the test starts one.
   engine = await startTestEngine({ worker: false, config: { JOB_ATTEMPTS: 1 } });
-  [producer, reader, admin] = await Promise.all([engine.key('producer'), engine.key('reader'), engine.key('admin')]);
+  [reader, admin] = await Promise.all([engine.key('reader'), engine.key('admin')]);
   redis = createRedis(redisUrl(), 'producer', { connectionName: `${engine.prefix}:test` });
   // A data error the worker cannot get past: this database refuses users named poison_…
   await sql`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -36,7 +35,8 @@ const status = async (key: string) => {
   return { code: response.status, body: (await response.json()) as Record<string, any> };
 };
 const post = async (body: unknown) => {
-  const response = await engine.fetch('/api/points/events', { key: producer, method: 'POST', body: JSON.stringify(body) });
+  // Grants need the admin scope over HTTP.
+  const response = await engine.fetch('/api/points/events', { key: admin, method: 'POST', body: JSON.stringify(body) });
   return { code: response.status, body: (await response.json()) as Record<string, any> };
 };
 const grant = (key: string, user: string, amount = 5) => ({ kind: 'grant', idempotency_key: key, user_id: user, asset: 'points', amount, reason: 'status test' });
