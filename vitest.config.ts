@@ -21,6 +21,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most files wait on PostgreSQL, Redis and child processes rather than compute: vitest's default
+    // (one worker per core but one) ran them one after another on a 2-core machine.
+    maxWorkers: 4,
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
