@@ -101,16 +101,31 @@ export class PointsClient {
   }
 
   /**
-   * What Redis already holds under the job ids these events would be sent with (each event's own
-   * id, and the ids `sendMany` would give their batches), by idempotency key: the payloads a send
-   * now would be deduplicated into. One pipelined round trip. A key queued inside some other batch
-   * is not found here (the ledger, or the worker's conflict check, catches that one).
+   * What Redis already holds for these keys, by idempotency key: under the job ids these events
+   * would be sent with (each event's own id, and the ids `sendMany` would give their batches) —
+   * the payloads a send now would be deduplicated into — and in any other batch the key index says
+   * carries one of them (a key queued inside another producer's array). One pipelined round trip,
+   * and one more only when the index names a batch.
    */
   async queuedEvents(events: readonly PointsEvent[]): Promise<Map<string, unknown[]>> {
     const jobKeys = new Set<string>();
-    for (const event of events) jobKeys.add(this.queue(partitionOf(event.user_id, this.options.partitions)).toKey(eventJobId(event.idempotency_key)));
+    const byPartition = new Map<number, string[]>();
+    for (const event of events) {
+      const partition = partitionOf(event.user_id, this.options.partitions);
+      jobKeys.add(this.queue(partition).toKey(eventJobId(event.idempotency_key)));
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), event.idempotency_key]);
+    }
     for (const key of this.sendJobKeys(events)) jobKeys.add(key);
-    return this.eventsUnder(jobKeys, events);
+    const [found, indexed] = await Promise.all([
+      this.eventsUnder(jobKeys, events),
+      Promise.all([...byPartition].map(async ([partition, keys]) => [partition, await this.index.jobIdsOf(partition, keys)] as const)),
+    ]);
+    const batches = new Set<string>();
+    for (const [partition, jobIds] of indexed) for (const jobId of jobIds.values()) batches.add(this.queue(partition).toKey(jobId));
+    for (const seen of jobKeys) batches.delete(seen);
+    if (batches.size === 0) return found;
+    for (const [key, payloads] of await this.eventsUnder(batches, events)) found.set(key, [...(found.get(key) ?? []), ...payloads]);
+    return found;
   }
 
   /** What Redis holds under the job ids `sendMany` (or `send`, for one event) uses for these events: after a send, whether BullMQ kept another payload under one of them. */

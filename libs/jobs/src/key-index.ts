@@ -45,6 +45,18 @@ export class KeyIndex {
     return value === null ? undefined : decode(key, value);
   }
 
+  /** The batch job ids these keys travel in, for the keys the index holds. */
+  async jobIdsOf(partition: number, keys: readonly string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const values = await this.redis.hmget(keyIndexKey(this.prefix, partition), ...keys);
+    const found = new Map<string, string>();
+    keys.forEach((key, i) => {
+      const value = values[i];
+      if (typeof value === 'string') found.set(key, decode(key, value).jobId);
+    });
+    return found;
+  }
+
   async remove(partition: number, keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
     return this.redis.hdel(keyIndexKey(this.prefix, partition), ...keys);
