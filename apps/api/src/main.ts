@@ -1,9 +1,8 @@
-import { createRedis } from '@pe/jobs';
-import { boot, handleSignals } from '@pe/runtime';
-import { startApi } from './start-api.ts';
+// Signal handlers come first, before the rest of the process is even loaded: a module's static
+// imports are evaluated before its first line, and loading them can take seconds on a busy machine
+// (a SIGTERM meanwhile killed the process with no output). The process itself is in api.process.ts.
+import { handleSignals } from '@pe/runtime/signals';
 
 const signals = handleSignals('api');
-const { config, logger, database, ledger } = await boot('api', signals);
-const connection = createRedis(config.REDIS_URL, 'producer');
-const api = await startApi({ ledger, connection, logger }, config);
-signals.ready(logger, [() => api.close(), async () => connection.disconnect(), () => database.close()], config.SHUTDOWN_TIMEOUT_MS);
+const { runApi } = await import('./api.process.ts');
+await runApi(signals);

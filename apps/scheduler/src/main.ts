@@ -1,9 +1,8 @@
-import { createRedis } from '@pe/jobs';
-import { boot, handleSignals } from '@pe/runtime';
-import { startScheduler } from './start-scheduler.ts';
+// Signal handlers come first, before the rest of the process is even loaded: a module's static
+// imports are evaluated before its first line, and loading them can take seconds on a busy machine
+// (a SIGTERM meanwhile killed the process with no output). The process itself is in scheduler.process.ts.
+import { handleSignals } from '@pe/runtime/signals';
 
 const signals = handleSignals('scheduler');
-const { config, logger, database, ledger } = await boot('scheduler', signals);
-const connection = createRedis(config.REDIS_URL, 'worker');
-const scheduler = await startScheduler({ ledger, connection, logger }, config);
-signals.ready(logger, [() => scheduler.close(), async () => connection.disconnect(), () => database.close()], config.SHUTDOWN_TIMEOUT_MS);
+const { runScheduler } = await import('./scheduler.process.ts');
+await runScheduler(signals);

@@ -1,12 +1,8 @@
-import { createRedis } from '@pe/jobs';
-import { startOutboxRelay } from '@pe/outbox';
-import { boot, handleSignals } from '@pe/runtime';
-import { startWorker } from './start-worker.ts';
+// Signal handlers come first, before the rest of the process is even loaded: a module's static
+// imports are evaluated before its first line, and loading them can take seconds on a busy machine
+// (a SIGTERM meanwhile killed the process with no output). The process itself is in worker.process.ts.
+import { handleSignals } from '@pe/runtime/signals';
 
 const signals = handleSignals('worker');
-const { config, logger, database, ledger } = await boot('worker', signals);
-const connection = createRedis(config.REDIS_URL, 'worker');
-const worker = startWorker({ ledger, connection, logger }, config);
-// Every worker process also relays the outbox to the bot (rows are shared with SKIP LOCKED).
-const relay = startOutboxRelay({ db: database.db, logger }, config);
-signals.ready(logger, [() => worker.close(), () => relay.close(), async () => connection.disconnect(), () => database.close()], config.SHUTDOWN_TIMEOUT_MS);
+const { runWorker } = await import('./worker.process.ts');
+await runWorker(signals);

@@ -1,0 +1,24 @@
+import { startApi } from '@pe/api';
+import { createRedis } from '@pe/jobs';
+import { startOutboxRelay } from '@pe/outbox';
+import { boot, type Signals } from '@pe/runtime';
+import { startScheduler } from '@pe/scheduler';
+import { startWorker } from '@pe/worker';
+
+/** `npm start`: the roles in ROLES (by default the API, a worker and the scheduler) in one process. */
+export async function runEngine(signals: Signals): Promise<void> {
+  const { config, logger, database, ledger } = await boot('engine', signals);
+  const producer = createRedis(config.REDIS_URL, 'producer');
+  const consumer = createRedis(config.REDIS_URL, 'worker');
+  const closers: (() => Promise<unknown>)[] = [];
+
+  // The roles that await start first: from the event worker's start to signals.ready() nothing
+  // awaits, so a signal either finds no event job taken or a graceful shutdown ready for it.
+  const scheduler = config.ROLES.includes('scheduler') ? await startScheduler({ ledger, connection: consumer, logger }, config) : null;
+  if (config.ROLES.includes('api')) closers.push((await startApi({ ledger, connection: producer, logger }, config)).close);
+  if (config.ROLES.includes('worker')) closers.push(startWorker({ ledger, connection: consumer, logger }, config).close);
+  if (config.ROLES.includes('worker')) closers.push(startOutboxRelay({ db: database.db, logger }, config).close);
+  if (scheduler) closers.push(scheduler.close);
+
+  signals.ready(logger, [...closers, async () => producer.disconnect(), async () => consumer.disconnect(), () => database.close()], config.SHUTDOWN_TIMEOUT_MS);
+}
