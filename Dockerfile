@@ -1,14 +1,27 @@
 # The engine image: one image, the role chosen by the command (see docker-compose.yml).
-FROM node:20-bookworm-slim
+
+# Build: every dependency, the TypeScript compiled to each package's dist/.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json tsconfig.build.json ./
+COPY libs ./libs
+COPY apps ./apps
+RUN npm ci --no-audit --no-fund \
+ && npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && mkdir -p /out \
+ && for dir in libs/* apps/*; do mkdir -p "/out/$dir" && cp -r "$dir/package.json" "$dir/dist" "/out/$dir/"; done
+
+# Runtime: production dependencies and compiled code only, as the unprivileged `node` user. The
+# command is `node` itself (no npm or npx in between), so `docker stop`'s SIGTERM reaches the
+# engine, which finishes its in-flight work and exits; compose adds an init (`init: true`).
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
-# A 4 MB young generation: shorter GC pauses, a lower read p99 (README, Performance).
-ENV NODE_OPTIONS=--max-semi-space-size=4
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY tsconfig.json ./
-COPY apps ./apps
-COPY libs ./libs
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /out/ ./
 USER node
 EXPOSE 3000
-CMD ["npx", "tsx", "apps/engine/src/main.ts"]
+# A 4 MB young generation: shorter GC pauses, a lower read p99 (docs/performance.md).
+CMD ["node", "--max-semi-space-size=4", "apps/engine/dist/main.js"]

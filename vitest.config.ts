@@ -1,20 +1,12 @@
-import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
-// Aliases come from tsconfig.json so the type-checker and the test runner never disagree.
-const tsconfig = JSON.parse(readFileSync(new URL('./tsconfig.json', import.meta.url), 'utf8')) as {
-  compilerOptions: { paths: Record<string, string[]> };
-};
-const alias = Object.fromEntries(
-  Object.entries(tsconfig.compilerOptions.paths).map(([name, [target]]) => [
-    name,
-    fileURLToPath(new URL(`./${target}`, import.meta.url)),
-  ]),
-);
+const SOURCE_CONDITIONS = ['source', 'module', 'node', 'development|production'];
 
 export default defineConfig({
-  resolve: { alias },
+  // The workspace packages' `source` export condition: tests run the TypeScript itself, unbuilt
+  // (the same condition tsconfig.json's customConditions gives the type-checker).
+  // The global setup runs in vitest's own environment, the test files in the ssr one.
+  environments: { __vitest__: { resolve: { conditions: SOURCE_CONDITIONS } }, ssr: { resolve: { conditions: SOURCE_CONDITIONS } } },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],

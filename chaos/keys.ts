@@ -1,5 +1,5 @@
-import { createApiKey, operatorName } from '@pe/auth';
-import type { Db } from '@pe/db';
+import { createApiKey, operatorName } from '@points-engine/auth';
+import type { Db } from '@points-engine/db';
 import type { Workload } from './workload.ts';
 
 /**

@@ -1,6 +1,6 @@
-import { PointsClient } from '@pe/client';
-import type { PointsEvent } from '@pe/domain';
-import { eventJobId, partitionOf } from '@pe/jobs';
+import { PointsClient } from '@points-engine/client';
+import type { PointsEvent } from '@points-engine/domain';
+import { eventJobId, partitionOf } from '@points-engine/jobs';
 import { sleep } from '../bench/support/stats.ts';
 import type { Channel, HostileRequest } from './workload.ts';
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { Db } from '@pe/db';
-import { payloadHash, type Program } from '@pe/domain';
-import { checkInvariants, type InvariantViolation } from '@pe/ledger';
+import type { Db } from '@points-engine/db';
+import { payloadHash, type Program } from '@points-engine/domain';
+import { checkInvariants, type InvariantViolation } from '@points-engine/ledger';
 import type { Workload } from './workload.ts';
 
 /** One failed check, tied to the event that shows it where one can be named. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pointsEventSchema, type PointsEvent, type PointsEventInput } from '@pe/domain';
+import { pointsEventSchema, type PointsEvent, type PointsEventInput } from '@points-engine/domain';
 import { rng } from '../bench/support/events.ts';
 
 /** How an event reaches the engine. */

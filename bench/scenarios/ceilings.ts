@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { PointsEvent } from '@pe/domain';
-import { payloadHash, writeBatch, type BatchWrites, type EventOutcome } from '@pe/ledger';
+import type { PointsEvent } from '@points-engine/domain';
+import { payloadHash, writeBatch, type BatchWrites, type EventOutcome } from '@points-engine/ledger';
 import { startChild, type BenchEnv } from '../support/bench-env.ts';
 import { BENCH_PARTITIONS, enqueue, jobsCompleted, waitWorkers } from '../support/load.ts';
 import { sleep } from '../support/stats.ts';

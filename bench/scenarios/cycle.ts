@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { cycleIndex } from '@pe/domain';
-import { runCycle } from '@pe/ledger';
+import { cycleIndex } from '@points-engine/domain';
+import { runCycle } from '@points-engine/ledger';
 import type { BenchEnv } from '../support/bench-env.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { PointsEvent } from '@pe/domain';
+import type { PointsEvent } from '@points-engine/domain';
 import { startChild, type BenchEnv, type Child } from '../support/bench-env.ts';
 import { BENCH_PARTITIONS, enqueue, waitRecorded, waitWorkers, type Packing } from '../support/load.ts';
 import { rssMiB } from '../support/stats.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { PointsClient } from '@pe/client';
+import { PointsClient } from '@points-engine/client';
 import type { BenchEnv } from '../support/bench-env.ts';
 import { BENCH_PARTITIONS, waitRecorded, waitWorkers } from '../support/load.ts';
 import { rng } from '../support/events.ts';

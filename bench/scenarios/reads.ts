@@ -1,4 +1,4 @@
-import { createApiKey } from '@pe/auth';
+import { createApiKey } from '@points-engine/auth';
 import { startChild, type BenchEnv } from '../support/bench-env.ts';
 import { percentile, round, sleep } from '../support/stats.ts';
 import { rng } from '../support/events.ts';

@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { PointsEvent } from '@pe/domain';
-import { EVENT_JOB_OPTIONS, eventJobId } from '@pe/jobs';
+import type { PointsEvent } from '@points-engine/domain';
+import { EVENT_JOB_OPTIONS, eventJobId } from '@points-engine/jobs';
 import { startPrivateRedis } from '../support/private-redis.ts';
 import { percentile, round, sleep } from '../support/stats.ts';
 

@@ -4,10 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { connectDatabase, dropDatabase, ensureDatabase, migrateToLatest, type DbHandle } from '@pe/db';
-import { ASSETS, SYSTEM_ACCOUNTS, defaultProgram } from '@pe/domain';
-import { checkInvariants, ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
-import { ENGINE_NODE_FLAGS } from '@pe/runtime';
+import { connectDatabase, dropDatabase, ensureDatabase, migrateToLatest, type DbHandle } from '@points-engine/db';
+import { ASSETS, SYSTEM_ACCOUNTS, defaultProgram } from '@points-engine/domain';
+import { checkInvariants, ensureSystemAccounts, type LedgerContext } from '@points-engine/ledger';
+import { ENGINE_NODE_FLAGS, SOURCE_NODE_FLAGS } from '@points-engine/runtime';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -98,7 +98,7 @@ export function startChild(entry: string, env: Record<string, string>): Child {
     ...(targeted && profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
     ...(targeted ? (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean) : []),
   ];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...flags, ...SOURCE_NODE_FLAGS, entry], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   // BENCH_CHILD_LOG=FILE keeps every line the children print (the in-memory tail keeps 200 kB).
   const logFile = process.env['BENCH_CHILD_LOG'];

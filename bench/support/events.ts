@@ -1,4 +1,4 @@
-import type { PointsEvent } from '@pe/domain';
+import type { PointsEvent } from '@points-engine/domain';
 
 /** A seeded pseudo-random generator (mulberry32), so every run sends the same workload. */
 export function rng(seed: number): () => number {

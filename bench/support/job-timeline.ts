@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import { eventQueueName } from '@pe/jobs';
+import { eventQueueName } from '@points-engine/jobs';
 import type { BenchEnv } from './bench-env.ts';
 import { BENCH_PARTITIONS } from './load.ts';
 import { percentile, round } from './stats.ts';

@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import type { PointsEvent } from '@pe/domain';
-import { PointsClient } from '@pe/client';
-import { EVENT_JOB_OPTIONS, eventJobId, eventQueueName, partitionOf } from '@pe/jobs';
+import type { PointsEvent } from '@points-engine/domain';
+import { PointsClient } from '@points-engine/client';
+import { EVENT_JOB_OPTIONS, eventJobId, eventQueueName, partitionOf } from '@points-engine/jobs';
 import type { BenchEnv } from './bench-env.ts';
 import { sleep } from './stats.ts';
 

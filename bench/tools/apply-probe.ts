@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { connectDatabase, ensureDatabase, migrateToLatest, dropDatabase } from '@pe/db';
-import { defaultProgram, SYSTEM_ACCOUNTS, ASSETS, type LedgerEvent } from '@pe/domain';
-import { applyBatch, ensureSystemAccounts } from '@pe/ledger';
+import { connectDatabase, ensureDatabase, migrateToLatest, dropDatabase } from '@points-engine/db';
+import { defaultProgram, SYSTEM_ACCOUNTS, ASSETS, type LedgerEvent } from '@points-engine/domain';
+import { applyBatch, ensureSystemAccounts } from '@points-engine/ledger';
 import { rng } from '../support/events.ts';
 
 // A quick, in-process measure of the apply path alone (no queue): one lane applying batches of

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { createApiKey } from '@pe/auth';
-import { applyBatch } from '@pe/ledger';
+import { createApiKey } from '@points-engine/auth';
+import { applyBatch } from '@points-engine/ledger';
 import { openBenchEnv, startChild } from '../support/bench-env.ts';
 import { percentile, round, sleep } from '../support/stats.ts';
 import { httpGetter } from '../support/http-get.ts';

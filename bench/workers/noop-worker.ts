@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import { createRedis, eventQueueName } from '@pe/jobs';
+import { createRedis, eventQueueName } from '@points-engine/jobs';
 
 // BullMQ's own ceiling: the engine's worker settings (one Worker per partition, same concurrency)
 // with a processor that does nothing.

@@ -1,7 +1,7 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine), a clock fixed at the start so program days cannot roll over mid-file, random user ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInitData } from '@pe/auth';
-import { defaultProgram, programSchema, type Program } from '@pe/domain';
+import { signInitData } from '@points-engine/auth';
+import { defaultProgram, programSchema, type Program } from '@points-engine/domain';
 import { randomUser } from '../support/services.ts';
 import { startTestEngine, TEST_BOT_TOKEN, type TestEngine } from '../support/engine.ts';
 

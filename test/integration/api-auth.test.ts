@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { revokeApiKey, signInitData } from '@pe/auth';
+import { revokeApiKey, signInitData } from '@points-engine/auth';
 import { randomUser } from '../support/services.ts';
 import { waitUntil } from '../support/wait.ts';
 import { registryHolds, startTestEngine, TEST_BOT_TOKEN, type TestEngine } from '../support/engine.ts';

@@ -1,11 +1,11 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine), a clock fixed at the start so program days cannot roll over mid-file, random user ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue, QueueEvents } from 'bullmq';
-import { signInitData } from '@pe/auth';
-import { defaultProgram } from '@pe/domain';
-import { noticeText, OUTCOME_REASONS, reasonText } from '@pe/i18n';
-import { eventJobId, eventQueueName, partitionOf } from '@pe/jobs';
-import { leaderboardWindow } from '@pe/ledger';
+import { signInitData } from '@points-engine/auth';
+import { defaultProgram } from '@points-engine/domain';
+import { noticeText, OUTCOME_REASONS, reasonText } from '@points-engine/i18n';
+import { eventJobId, eventQueueName, partitionOf } from '@points-engine/jobs';
+import { leaderboardWindow } from '@points-engine/ledger';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { startTestEngine, TEST_BOT_TOKEN, type TestEngine } from '../support/engine.ts';
 

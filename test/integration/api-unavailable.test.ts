@@ -2,14 +2,14 @@
 // in front of PostgreSQL, which the test cuts to make PostgreSQL unreachable for this API only.
 import type { AddressInfo, Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '@pe/api';
-import { createApiKey, openApiKeyRegistry, type OpenedKeyRegistry } from '@pe/auth';
-import { PointsClient } from '@pe/client';
-import { loadConfig } from '@pe/config';
-import { connectDatabase, type DbHandle } from '@pe/db';
-import { defaultProgram } from '@pe/domain';
-import { createRedis } from '@pe/jobs';
-import { createLogger } from '@pe/logger';
+import { createApp } from '@points-engine/api';
+import { createApiKey, openApiKeyRegistry, type OpenedKeyRegistry } from '@points-engine/auth';
+import { PointsClient } from '@points-engine/client';
+import { loadConfig } from '@points-engine/config';
+import { connectDatabase, type DbHandle } from '@points-engine/db';
+import { defaultProgram } from '@points-engine/domain';
+import { createRedis } from '@points-engine/jobs';
+import { createLogger } from '@points-engine/logger';
 import { clearPrefix, createTestDatabase, redisUrl, uniquePrefix } from '../support/services.ts';
 import { CuttableProxy } from '../support/tcp-proxy.ts';
 

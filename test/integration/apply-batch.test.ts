@@ -1,8 +1,8 @@
 // Isolation: this file clones its own database from the migrated template and drops it at the end;
 // every test uses fresh random user ids. No Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultProgram, SYSTEM_ACCOUNTS, ASSETS, type LedgerEvent } from '@pe/domain';
-import { applyBatch, checkInvariants, ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
+import { defaultProgram, SYSTEM_ACCOUNTS, ASSETS, type LedgerEvent } from '@points-engine/domain';
+import { applyBatch, checkInvariants, ensureSystemAccounts, type LedgerContext } from '@points-engine/ledger';
 import { createTestDatabase, randomUser } from '../support/services.ts';
 
 let handle: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Runs `tsx chaos/main.ts` with the given flags; resolves with its exit code and output. */
 function runChaos(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, ['chaos/main.ts', ...args], {
+    const child = spawn(TSX, ['--conditions=source', 'chaos/main.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres', REDIS_URL: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 // Isolation: its own database (cloned from the template); only backends of this file's own pool are terminated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { connectDatabase, type DbHandle } from '@pe/db';
+import { connectDatabase, type DbHandle } from '@points-engine/db';
 import { createTestDatabase } from '../support/services.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

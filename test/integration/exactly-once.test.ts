@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import { PointsClient } from '@pe/client';
-import { eventQueueName, partitionOf } from '@pe/jobs';
-import { defaultProgram, type Program } from '@pe/domain';
-import { applyBatch } from '@pe/ledger';
+import { PointsClient } from '@points-engine/client';
+import { eventQueueName, partitionOf } from '@points-engine/jobs';
+import { defaultProgram, type Program } from '@points-engine/domain';
+import { applyBatch } from '@points-engine/ledger';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 

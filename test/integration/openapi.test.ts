@@ -1,11 +1,11 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine, with a worker so spends and adjustments answer); fixed example user ids live only in that database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '@pe/api';
-import { hmacSha256Hex, nowPaymentsSignature } from '@pe/auth';
-import { loadConfig } from '@pe/config';
-import { defaultProgram } from '@pe/domain';
-import { createRedis } from '@pe/jobs';
-import { createLogger } from '@pe/logger';
+import { createApp } from '@points-engine/api';
+import { hmacSha256Hex, nowPaymentsSignature } from '@points-engine/auth';
+import { loadConfig } from '@points-engine/config';
+import { defaultProgram } from '@points-engine/domain';
+import { createRedis } from '@points-engine/jobs';
+import { createLogger } from '@points-engine/logger';
 import { mountedRoutes, openApiPath, operations, UNDOCUMENTED_MOUNTS, type OperationDoc } from '../../apps/api/src/openapi/index.ts';
 import { redisUrl } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';

@@ -3,14 +3,14 @@
 // cuts to make PostgreSQL unreachable for them only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
-import { PointsClient } from '@pe/client';
-import { connectDatabase, type DbHandle } from '@pe/db';
-import { ASSETS, defaultProgram, SYSTEM_ACCOUNTS, type PointsEventInput } from '@pe/domain';
-import { createRedis } from '@pe/jobs';
-import { checkInvariants, ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
-import { createLogger } from '@pe/logger';
-import { startScheduler, type RunningScheduler } from '@pe/scheduler';
-import { startWorker, type RunningWorker } from '@pe/worker';
+import { PointsClient } from '@points-engine/client';
+import { connectDatabase, type DbHandle } from '@points-engine/db';
+import { ASSETS, defaultProgram, SYSTEM_ACCOUNTS, type PointsEventInput } from '@points-engine/domain';
+import { createRedis } from '@points-engine/jobs';
+import { checkInvariants, ensureSystemAccounts, type LedgerContext } from '@points-engine/ledger';
+import { createLogger } from '@points-engine/logger';
+import { startScheduler, type RunningScheduler } from '@points-engine/scheduler';
+import { startWorker, type RunningWorker } from '@points-engine/worker';
 import { CuttableProxy } from '../support/cuttable-proxy.ts';
 import { clearPrefix, createTestDatabase, randomUser, redisUrl, uniquePrefix } from '../support/services.ts';
 import { waitUntil } from '../support/wait.ts';

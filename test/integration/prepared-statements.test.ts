@@ -1,9 +1,9 @@
 // Isolation: its own database (cloned from the migrated template) and pools of its own; no Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { connectDatabase, isStalePreparedStatement, type DbHandle } from '@pe/db';
-import { ASSETS, defaultProgram, SYSTEM_ACCOUNTS } from '@pe/domain';
-import { applyBatch, checkInvariants, ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
+import { connectDatabase, isStalePreparedStatement, type DbHandle } from '@points-engine/db';
+import { ASSETS, defaultProgram, SYSTEM_ACCOUNTS } from '@points-engine/domain';
+import { applyBatch, checkInvariants, ensureSystemAccounts, type LedgerContext } from '@points-engine/ledger';
 import { createTestDatabase } from '../support/services.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

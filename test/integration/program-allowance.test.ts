@@ -1,7 +1,7 @@
 // Isolation: each describe starts its own engine (own database and BullMQ prefix) with a hand-set clock; random user ids; cycles run with explicit periods and instants.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleIndex, defaultProgram } from '@pe/domain';
-import { catchUpCycles, runCycle, type LedgerContext } from '@pe/ledger';
+import { cycleIndex, defaultProgram } from '@points-engine/domain';
+import { catchUpCycles, runCycle, type LedgerContext } from '@points-engine/ledger';
 import { randomUser } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { accountBalances, apiBalance, applied, entryCount, iso, manualClock, MINUTE, send, userRow } from '../support/program/harness.ts';

@@ -1,7 +1,7 @@
 // Isolation: each describe starts its own engine (own database and BullMQ prefix, a hand-set worker clock), so day runs, which visit every user, see only that describe's random users.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, defaultProgram, startOfDay, type Program } from '@pe/domain';
-import { catchUpDays, runDayBoundary, type LedgerContext } from '@pe/ledger';
+import { addDays, defaultProgram, startOfDay, type Program } from '@points-engine/domain';
+import { catchUpDays, runDayBoundary, type LedgerContext } from '@points-engine/ledger';
 import { randomUser } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import {

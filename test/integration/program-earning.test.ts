@@ -1,6 +1,6 @@
 // Isolation: its own database and BullMQ prefix via startTestEngine, a hand-set worker clock, and fresh random user ids per test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultProgram, type Program } from '@pe/domain';
+import { defaultProgram, type Program } from '@points-engine/domain';
 import { randomUser } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { applied, balanceAt, DAY, HOUR, iso, manualClock, MINUTE, noon, outboxRows, SECOND, send, userRow } from '../support/program/harness.ts';

@@ -1,7 +1,7 @@
 // Isolation: its own database and BullMQ prefix via startTestEngine, a hand-set worker clock, random user ids; lapse sweeps run at explicit instants that only the lapse tests' holds have reached.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lapseKey } from '@pe/domain';
-import { lapseHolds, type LedgerContext } from '@pe/ledger';
+import { lapseKey } from '@points-engine/domain';
+import { lapseHolds, type LedgerContext } from '@points-engine/ledger';
 import { randomUser } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { apiBalance, applied, entryCount, iso, manualClock, MINUTE, outboxRows, send } from '../support/program/harness.ts';

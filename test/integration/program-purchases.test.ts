@@ -1,6 +1,6 @@
 // Isolation: its own database and BullMQ prefix via startTestEngine, a hand-set worker clock (NOW), random user ids per test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PointsEventInput } from '@pe/domain';
+import type { PointsEventInput } from '@points-engine/domain';
 import { randomUser } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { apiBalance, applied, balanceAt, DAY, entriesOf, HOUR, iso, manualClock, outboxRows, send, userRow } from '../support/program/harness.ts';

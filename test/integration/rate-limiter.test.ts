@@ -1,7 +1,7 @@
 // Isolation: its own Redis key prefix, deleted at the end; no database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { FixedWindowRateLimiter, LocalFirstRateLimiter } from '@pe/auth';
+import { FixedWindowRateLimiter, LocalFirstRateLimiter } from '@points-engine/auth';
 import { clearPrefix, redisUrl, uniquePrefix } from '../support/services.ts';
 
 const prefix = uniquePrefix();

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { reconcileLedger } from '@pe/ledger';
+import { reconcileLedger } from '@points-engine/ledger';
 import { reconcile } from '../../apps/cli/src/reconcile.command.ts';
 import { randomUser } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';

@@ -1,7 +1,7 @@
 // Isolation: its own database (cloned from the migrated template); rows are inserted with explicit times.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { applyRetention } from '@pe/ledger';
+import { applyRetention } from '@points-engine/ledger';
 import { createTestDatabase } from '../support/services.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

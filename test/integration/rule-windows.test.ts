@@ -1,8 +1,8 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine) with a hand-set worker clock, fresh random users; scheduled runs are called with that engine's own context.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { cycleIndex, defaultProgram, startOfDay, type Program } from '@pe/domain';
-import { runCycle, runDayBoundary } from '@pe/ledger';
+import { cycleIndex, defaultProgram, startOfDay, type Program } from '@points-engine/domain';
+import { runCycle, runDayBoundary } from '@points-engine/ledger';
 import { randomUser } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { applied, iso, manualClock, MINUTE, noon, SECOND, send, userRow } from '../support/program/harness.ts';

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueEvents } from 'bullmq';
 import { sql } from 'kysely';
-import { eventQueueName } from '@pe/jobs';
-import { APPLY_LOCK_KEY } from '@pe/ledger';
+import { eventQueueName } from '@points-engine/jobs';
+import { APPLY_LOCK_KEY } from '@points-engine/ledger';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { spawnApp } from '../support/processes.ts';

@@ -3,8 +3,8 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createRedis, KeyIndex, partitionOf } from '@pe/jobs';
-import { acceptedSources } from '@pe/runtime';
+import { createRedis, KeyIndex, partitionOf } from '@points-engine/jobs';
+import { acceptedSources } from '@points-engine/runtime';
 import { reconcile } from '../../apps/cli/src/reconcile.command.ts';
 import { sweepKeyIndex } from '../../apps/scheduler/src/key-index.sweep.ts';
 import { randomUser, redisUrl } from '../support/services.ts';

@@ -1,7 +1,7 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine, with a worker it stops and restarts); random user ids and job ids.
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_JOB_OPTIONS, eventQueueName } from '@pe/jobs';
+import { EVENT_JOB_OPTIONS, eventQueueName } from '@points-engine/jobs';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { waitUntil } from '../support/wait.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';

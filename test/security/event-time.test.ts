@@ -1,7 +1,7 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine), one hand-set clock for the API and the worker, fresh random users and keys.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Job, QueueEvents } from 'bullmq';
-import { eventQueueName, partitionOf } from '@pe/jobs';
+import { eventQueueName, partitionOf } from '@points-engine/jobs';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { DAY, iso, manualClock, MINUTE, SECOND } from '../support/program/harness.ts';

@@ -1,7 +1,7 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine, with a worker it stops and restarts); fresh keys and random user ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payloadHash, pointsEventSchema, type PointsEventInput } from '@pe/domain';
-import { createLogger } from '@pe/logger';
+import { payloadHash, pointsEventSchema, type PointsEventInput } from '@points-engine/domain';
+import { createLogger } from '@points-engine/logger';
 import { confirmQueued } from '../../apps/api/src/admission/idempotency-guard.ts';
 import { randomUser } from '../support/services.ts';
 import { waitUntil } from '../support/wait.ts';

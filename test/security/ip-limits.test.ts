@@ -1,12 +1,12 @@
 // Isolation: its own database and BullMQ prefix (which also holds its rate-limit counters) via startTestEngine; each test speaks from client addresses of its own (X-Forwarded-For through a trusted loopback proxy).
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { Agent, request as httpRequest, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp } from '@pe/api';
-import { hmacSha256Hex, signInitData } from '@pe/auth';
-import { createRedis } from '@pe/jobs';
-import { createLogger } from '@pe/logger';
+import { createApp } from '@points-engine/api';
+import { hmacSha256Hex, signInitData } from '@points-engine/auth';
+import { createRedis } from '@points-engine/jobs';
+import { createLogger } from '@points-engine/logger';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { waitUntil } from '../support/wait.ts';
 import { startTestEngine, TEST_BOT_TOKEN, type TestEngine } from '../support/engine.ts';
@@ -130,4 +130,28 @@ describe('TRUST_PROXY (issue 10 item 9)', () => {
       redis.disconnect();
     }
   });
+
+  it('a 429 answered before the body was read closes the connection, so a keep-alive client\'s next request gets an answer, not ECONNRESET', async () => {
+    const ip = address();
+    for (let n = 1; n <= IP_LIMIT; n++) await from(ip, '/api/openapi.json');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const port = Number(new URL(engine.url).port);
+    const post = (body: string) =>
+      new Promise<{ status: number; connection: string | undefined } | { error: string }>((resolve) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/api/points/events', agent, headers: { 'x-forwarded-for': ip, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+        });
+        req.on('error', (error) => resolve({ error: error.message }));
+        req.end(body);
+      });
+    try {
+      const big = JSON.stringify({ padding: 'x'.repeat(200_000) });
+      // Each answer is a 429 sent before the 200 kB body was read; the agent must not reuse the socket.
+      for (let n = 0; n < 3; n++) expect(await post(big)).toEqual({ status: 429, connection: 'close' });
+    } finally {
+      agent.destroy();
+    }
+  });
+
 });

@@ -2,11 +2,11 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, startApi, type RunningApi } from '@pe/api';
-import { ApiKeyRegistry, createApiKey, loadApiKeys, revokeApiKey, touchApiKeys, type Scope } from '@pe/auth';
-import { connectDatabase } from '@pe/db';
-import { createRedis } from '@pe/jobs';
-import { createLogger } from '@pe/logger';
+import { createApp, startApi, type RunningApi } from '@points-engine/api';
+import { ApiKeyRegistry, createApiKey, loadApiKeys, revokeApiKey, touchApiKeys, type Scope } from '@points-engine/auth';
+import { connectDatabase } from '@points-engine/db';
+import { createRedis } from '@points-engine/jobs';
+import { createLogger } from '@points-engine/logger';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { spawnApp } from '../support/processes.ts';
 import { CuttableProxy } from '../support/tcp-proxy.ts';

@@ -1,6 +1,6 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine, with a worker); fresh keys and random user ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operatorName } from '@pe/auth';
+import { operatorName } from '@points-engine/auth';
 import { randomUser } from '../support/services.ts';
 import { waitUntil } from '../support/wait.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';

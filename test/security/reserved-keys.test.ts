@@ -1,6 +1,6 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine, with a worker); fresh keys and random user ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESERVED_KEY_PREFIXES } from '@pe/domain';
+import { RESERVED_KEY_PREFIXES } from '@points-engine/domain';
 import { randomUser } from '../support/services.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 

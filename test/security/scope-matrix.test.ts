@@ -2,11 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoutes as bullBoardRoutes } from '@bull-board/api/dist/routes.js';
-import { createApp } from '@pe/api';
-import { createApiKey, revokeApiKey, signInitData, type Scope } from '@pe/auth';
-import { EVENT_KINDS, type EventKind } from '@pe/domain';
-import { createRedis } from '@pe/jobs';
-import { createLogger } from '@pe/logger';
+import { createApp } from '@points-engine/api';
+import { createApiKey, revokeApiKey, signInitData, type Scope } from '@points-engine/auth';
+import { EVENT_KINDS, type EventKind } from '@points-engine/domain';
+import { createRedis } from '@points-engine/jobs';
+import { createLogger } from '@points-engine/logger';
 import { mountedRoutes, operations, type OperationAuth } from '../../apps/api/src/openapi/index.ts';
 import { randomUser, redisUrl } from '../support/services.ts';
 import { registryHolds, startTestEngine, TEST_BOT_TOKEN, type TestEngine } from '../support/engine.ts';

@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
-import { startApi, type RunningApi } from '@pe/api';
-import { createApiKey, type ApiKeyRegistry, type Scope } from '@pe/auth';
-import { PointsClient } from '@pe/client';
-import { defaultProgram, SYSTEM_ACCOUNTS, ASSETS, type Program } from '@pe/domain';
-import { createRedis } from '@pe/jobs';
-import { checkInvariants, ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
-import { createLogger, type Logger } from '@pe/logger';
-import { startWorker, type RunningWorker } from '@pe/worker';
+import { startApi, type RunningApi } from '@points-engine/api';
+import { createApiKey, type ApiKeyRegistry, type Scope } from '@points-engine/auth';
+import { PointsClient } from '@points-engine/client';
+import { defaultProgram, SYSTEM_ACCOUNTS, ASSETS, type Program } from '@points-engine/domain';
+import { createRedis } from '@points-engine/jobs';
+import { checkInvariants, ensureSystemAccounts, type LedgerContext } from '@points-engine/ledger';
+import { createLogger, type Logger } from '@points-engine/logger';
+import { startWorker, type RunningWorker } from '@points-engine/worker';
 import { clearPrefix, createTestDatabase, redisUrl, uniquePrefix } from './services.ts';
 
 /** The bot token the test engine validates Telegram initData with. */

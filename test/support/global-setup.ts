@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { checkPostgres, checkRedis, connectDatabase, dropDatabase, ensureDatabase, migrateToLatest } from '@pe/db';
+import { checkPostgres, checkRedis, connectDatabase, dropDatabase, ensureDatabase, migrateToLatest } from '@points-engine/db';
 
 declare module 'vitest' {
   export interface ProvidedContext {

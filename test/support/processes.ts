@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ENGINE_NODE_FLAGS } from '@pe/runtime';
+import { ENGINE_NODE_FLAGS, SOURCE_NODE_FLAGS } from '@points-engine/runtime';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,7 +16,7 @@ export interface EngineProcess {
  * Through the tsx CLI it killed only the wrapper, and the real worker lived on as an orphan.
  */
 export function spawnApp(entry: string, env: Record<string, string>, args: string[] = []): EngineProcess {
-  const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, '--import', 'tsx', entry, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, ...SOURCE_NODE_FLAGS, entry, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
-import { connectDatabase, dropDatabase, ensureDatabase, type DbHandle } from '@pe/db';
+import { connectDatabase, dropDatabase, ensureDatabase, type DbHandle } from '@points-engine/db';
 import { withDatabase } from './global-setup.ts';
 
 /** A database of this test file's own, cloned from the migrated template; dropped by `close()`. */

@@ -1,6 +1,6 @@
 // Pure: allowance rules, directly and through decide(); this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { allowanceCapacity, availableAllowance, cycleForUser, defaultProgram, programSchema, defaultProgramInput, replenishStep } from '@pe/domain';
+import { allowanceCapacity, availableAllowance, cycleForUser, defaultProgram, programSchema, defaultProgramInput, replenishStep } from '@points-engine/domain';
 import { bal, describePostings, expectApplied, stateOf } from './support/expect.ts';
 import { ev, run, user, World, T0 } from './support/world.ts';
 

@@ -1,6 +1,6 @@
 // Pure: amounts.ts has no I/O; this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { applyMultipliers, BP_ONE, toBasisPoints, toSafeInteger } from '@pe/domain';
+import { applyMultipliers, BP_ONE, toBasisPoints, toSafeInteger } from '@points-engine/domain';
 
 describe('toBasisPoints', () => {
   it('has ×1.0 = 10,000 basis points', () => {

@@ -1,7 +1,7 @@
 // Pure: the in-memory key registry with an injected loader standing in for the database (no services).
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ApiKeyRegistry, hashSecret, type Scope, type StoredApiKey } from '@pe/auth';
+import { ApiKeyRegistry, hashSecret, type Scope, type StoredApiKey } from '@points-engine/auth';
 
 function makeKey(name: string, scopes: Scope[], expiresAt: Date | null = null): { key: string; stored: StoredApiKey } {
   const id = randomBytes(6).toString('hex');

@@ -1,6 +1,6 @@
 // Pure: the classification reads only the error object; this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { isDependencyUnavailable } from '@pe/db';
+import { isDependencyUnavailable } from '@points-engine/db';
 
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 

@@ -1,6 +1,6 @@
 // Pure: earning rules decided through decide() with defaultProgram; this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { activityPoints, capRemaining, checkRateWindow, defaultProgram, type UserState } from '@pe/domain';
+import { activityPoints, capRemaining, checkRateWindow, defaultProgram, type UserState } from '@points-engine/domain';
 import { bal, describePostings, expectApplied, expectRejected, stateOf } from './support/expect.ts';
 import { DAY, earnedAt, ev, HOUR, loggedIn, MINUTE, programWith, run, SECOND, T0, tallies, TODAY, user, World, YESTERDAY } from './support/world.ts';
 

@@ -1,6 +1,6 @@
 // Pure: producer event schemas (zod only); this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { EVENT_KINDS, pointsEventSchema, spendEventSchema } from '@pe/domain';
+import { EVENT_KINDS, pointsEventSchema, spendEventSchema } from '@points-engine/domain';
 
 /** A valid event of each kind, as a producer would send it. */
 const valid = {

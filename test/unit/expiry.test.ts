@@ -1,6 +1,6 @@
 // Pure: expiry.ts has no I/O; this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { pointsToExpire } from '@pe/domain';
+import { pointsToExpire } from '@points-engine/domain';
 
 describe('pointsToExpire (oldest points leave first)', () => {
   it.each([

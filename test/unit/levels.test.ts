@@ -1,6 +1,6 @@
 // Pure: levels.ts has no I/O; this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { defaultProgram, levelFor, levelProgress } from '@pe/domain';
+import { defaultProgram, levelFor, levelProgress } from '@points-engine/domain';
 
 const levels = defaultProgram.levels;
 

@@ -1,6 +1,6 @@
 // No services: the gate is driven with in-memory pausables and a probe that fails until told not to.
 import { describe, expect, it } from 'vitest';
-import { OutageGate, type Pausable } from '@pe/runtime';
+import { OutageGate, type Pausable } from '@points-engine/runtime';
 
 class FakeWorker implements Pausable {
   paused = false;

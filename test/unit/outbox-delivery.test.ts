@@ -1,8 +1,8 @@
 // Pure: the relay's schedule, the bot-event mapping and the callback signature have no I/O; no services.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { botEventSchema } from '@pe/jobs';
-import { nextPassDelay, signBody, toBotEvent, verifySignature } from '@pe/outbox';
+import { botEventSchema } from '@points-engine/jobs';
+import { nextPassDelay, signBody, toBotEvent, verifySignature } from '@points-engine/outbox';
 
 describe('nextPassDelay', () => {
   const timing = { batchSize: 100, pollMs: 1_000, maxBackoffMs: 30_000 };

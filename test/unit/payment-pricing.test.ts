@@ -18,7 +18,7 @@ import {
   type Catalogue,
   type ProgramInput,
   type ProviderPayment,
-} from '@pe/domain';
+} from '@points-engine/domain';
 
 const catalogueOf = (input: ProgramInput = defaultProgramInput, legacy?: Parameters<typeof buildCatalogue>[1]): Catalogue => {
   const built = buildCatalogue(programSchema.parse(input), legacy);

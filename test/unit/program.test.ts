@@ -1,6 +1,6 @@
 // Pure: program schema validation (zod only); this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { defaultProgram, defaultProgramInput, priceListSchema, programSchema, type ProgramInput } from '@pe/domain';
+import { defaultProgram, defaultProgramInput, priceListSchema, programSchema, type ProgramInput } from '@points-engine/domain';
 
 /** A copy of the default program input with one change made by `edit`. */
 function edited(edit: (input: ProgramInput) => void): unknown {

@@ -1,7 +1,7 @@
 // Pure: property-based (fast-check, fixed seed) allowance sequences — spends, holds, token balances, 15-minute cycles — folded through decide(); no services, nothing shared.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allowanceCapacity, BUCKETS, type UserState } from '@pe/domain';
+import { allowanceCapacity, BUCKETS, type UserState } from '@points-engine/domain';
 import { fcParams, MINUTE, programArb, scenarioArb, type EventDraft, type Scenario } from './support/arbitraries.ts';
 import { simulate, type Simulation } from './support/simulation.ts';
 

@@ -1,7 +1,7 @@
 // Pure: property-based (fast-check, fixed seed) earnings whose occurred_at a producer chose, applied in any order, folded through decide(); no services, nothing shared.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { activityPoints, boundSpanMs, DEFAULT_EVENT_TIME_BOUND, newUserState, startOfDay, type Program } from '@pe/domain';
+import { activityPoints, boundSpanMs, DEFAULT_EVENT_TIME_BOUND, newUserState, startOfDay, type Program } from '@points-engine/domain';
 import { fcParams, programOf, HOUR, programArb, scenarioArb, SECOND, EPOCH, DAY, MINUTE, type EventDraft, type ProgramVariant, type Scenario, type Step, type Timing } from './support/arbitraries.ts';
 import { legacyEarn, newLegacyState, type LegacyEarningState } from './support/legacy-earning.ts';
 import { appliedEvents, calendarDay, dayBefore, simulate, type EventRecord, type Simulation } from './support/simulation.ts';

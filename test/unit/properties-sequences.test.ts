@@ -1,7 +1,7 @@
 // Pure: property-based (fast-check, fixed seed) sequences of every event kind folded through decide(); no services, nothing shared.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ASSETS, boundSpanMs, BUCKETS, DEFAULT_EVENT_TIME_BOUND, type AppliedDecision, type AssetCode, type UserState } from '@pe/domain';
+import { ASSETS, boundSpanMs, BUCKETS, DEFAULT_EVENT_TIME_BOUND, type AppliedDecision, type AssetCode, type UserState } from '@points-engine/domain';
 import { anyEventArb, fcParams, scenarioArb, type EventDraft, type ProgramVariant, type Scenario } from './support/arbitraries.ts';
 import { appliedEvents, calendarDay, dayBefore, simulate, type EventRecord, type Simulation } from './support/simulation.ts';
 

@@ -1,7 +1,7 @@
 // Pure: names taken from events that collide with Object.prototype members, decided through decide(); no services.
 import { describe, expect, it } from 'vitest';
-import { defaultProgram, defaultProgramInput, own, priceOf } from '@pe/domain';
-import { kindLabel, reasonText } from '@pe/i18n';
+import { defaultProgram, defaultProgramInput, own, priceOf } from '@points-engine/domain';
+import { kindLabel, reasonText } from '@points-engine/i18n';
 import { expectApplied, expectRejected } from './support/expect.ts';
 import { ev, programWith, run, user, World, T0, SECOND } from './support/world.ts';
 

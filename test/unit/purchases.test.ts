@@ -1,6 +1,6 @@
 // Pure: purchases and referrals decided through decide(); this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { purchaseReferrer, usersNamedBy, usersRevealedBy, type UserState } from '@pe/domain';
+import { purchaseReferrer, usersNamedBy, usersRevealedBy, type UserState } from '@points-engine/domain';
 import { bal, describePostings, expectApplied, expectRejected, stateOf } from './support/expect.ts';
 import { DAY, ev, run, T0, TODAY, user } from './support/world.ts';
 

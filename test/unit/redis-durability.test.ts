@@ -1,6 +1,6 @@
 // Pure: assessRedisDurability decides from plain settings; this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { assessRedisDurability, type RedisPersistence } from '@pe/jobs';
+import { assessRedisDurability, type RedisPersistence } from '@points-engine/jobs';
 
 const base: RedisPersistence = { source: 'config', appendonly: true, appendfsync: 'everysec', save: '', maxmemoryPolicy: 'noeviction' };
 

@@ -1,7 +1,7 @@
 // Pure: the arrival bound on occurred_at and the rules' window operations, as tables of cases; no services.
 import { describe, expect, it } from 'vitest';
-import { addDay, addInstant, addTally, boundSpanMs, checkEventTime, DEFAULT_EVENT_TIME_BOUND, latestTally, tallyOn } from '@pe/domain';
-import { windowColumns, windowsOf } from '@pe/ledger';
+import { addDay, addInstant, addTally, boundSpanMs, checkEventTime, DEFAULT_EVENT_TIME_BOUND, latestTally, tallyOn } from '@points-engine/domain';
+import { windowColumns, windowsOf } from '@points-engine/ledger';
 import { SECOND, T0, TODAY, user, YESTERDAY } from './support/world.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();

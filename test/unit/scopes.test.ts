@@ -1,7 +1,7 @@
 // Pure: the scope table and its decisions (no services).
 import { describe, expect, it } from 'vitest';
-import { EVENT_KIND_SCOPES, maySend, operatorName, SCOPES, SENDING_SCOPES, type Scope } from '@pe/auth';
-import { EVENT_KINDS, type EventKind } from '@pe/domain';
+import { EVENT_KIND_SCOPES, maySend, operatorName, SCOPES, SENDING_SCOPES, type Scope } from '@points-engine/auth';
+import { EVENT_KINDS, type EventKind } from '@points-engine/domain';
 
 const key = (...scopes: Scope[]) => ({ scopes });
 

@@ -1,6 +1,6 @@
 // Pure: spend, hold, settle, void and lapse decided through decide(); this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { allocate, defaultProgram, holdNamedBy, priceOf, type HoldState, type HoldStatus, type UserState } from '@pe/domain';
+import { allocate, defaultProgram, holdNamedBy, priceOf, type HoldState, type HoldStatus, type UserState } from '@points-engine/domain';
 import { bal, describePostings, expectApplied, expectRejected, stateOf } from './support/expect.ts';
 import { ev, lapse, MINUTE, programWith, run, SECOND, T0, user, World } from './support/world.ts';
 

@@ -1,6 +1,6 @@
 // Pure: streak rules, directly and through decide(); this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { defaultProgram, loginStep, nextStreak, visibleStreak, type DaySet } from '@pe/domain';
+import { defaultProgram, loginStep, nextStreak, visibleStreak, type DaySet } from '@points-engine/domain';
 import { bal, expectApplied, stateOf } from './support/expect.ts';
 import { DAY, ev, loggedIn, MINUTE, programWith, run, T0, TODAY, user, World, YESTERDAY } from './support/world.ts';
 

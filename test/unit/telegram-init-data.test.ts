@@ -1,7 +1,7 @@
 // Pure: Telegram Mini App initData validation (node:crypto, a clock passed in); this file needs no services.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signInitData, validateInitData } from '@pe/auth';
+import { signInitData, validateInitData } from '@points-engine/auth';
 
 const BOT_TOKEN = '123456:TEST-bot-token-for-init-data';
 const NOW = Date.parse('2025-06-01T12:00:00Z');

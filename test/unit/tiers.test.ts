@@ -1,6 +1,6 @@
 // Pure: tiers.ts has no I/O; this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { defaultProgram, effectiveTier, tierMultiplierBp } from '@pe/domain';
+import { defaultProgram, effectiveTier, tierMultiplierBp } from '@points-engine/domain';
 import { T0 } from './support/world.ts';
 
 describe('effectiveTier / tierMultiplierBp', () => {

@@ -1,6 +1,6 @@
 // Pure: time.ts has no I/O (Intl only); this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { addDays, cycleIndex, dayOf, daysBetween, startOfDay } from '@pe/domain';
+import { addDays, cycleIndex, dayOf, daysBetween, startOfDay } from '@points-engine/domain';
 
 describe('dayOf', () => {
   it.each([

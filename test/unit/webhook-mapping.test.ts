@@ -1,7 +1,7 @@
 // Pure: payment webhook payloads → intakes (zod, the default program's catalogue); this file needs no services.
 import { describe, expect, it } from 'vitest';
-import { decideRateLimit } from '@pe/auth';
-import { buildCatalogue, defaultProgram, pointsEventSchema, type Catalogue, type PaymentIntake } from '@pe/domain';
+import { decideRateLimit } from '@points-engine/auth';
+import { buildCatalogue, defaultProgram, pointsEventSchema, type Catalogue, type PaymentIntake } from '@points-engine/domain';
 import {
   nowPaymentsIntake,
   nowPaymentsIpnSchema,

@@ -1,7 +1,7 @@
 // Pure: webhook signature checks (node:crypto only); this file needs no services.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hmacSha256Hex, nowPaymentsSignature, sortKeysDeep, verifyNowPaymentsSignature, verifyRawBodySignature, verifySecretToken } from '@pe/auth';
+import { hmacSha256Hex, nowPaymentsSignature, sortKeysDeep, verifyNowPaymentsSignature, verifyRawBodySignature, verifySecretToken } from '@points-engine/auth';
 
 // Known answers computed outside this code base (Python: hmac + json.dumps(sort_keys=True,
 // separators=(',', ':'), ensure_ascii=False)), so the tests do not share the implementation's sort.

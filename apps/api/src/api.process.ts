@@ -1,11 +1,12 @@
-import { createRedis } from '@pe/jobs';
-import { boot, type Signals } from '@pe/runtime';
+import { createRedis } from '@points-engine/jobs';
+import { boot, healthServerIfConfigured, type Signals } from '@points-engine/runtime';
 import { startApi } from './start-api.ts';
 
 /** The API process: boots, listens, and hands its closers to the signal handlers. */
 export async function runApi(signals: Signals): Promise<void> {
   const { config, logger, database, ledger } = await boot('api', signals);
   const connection = createRedis(config.REDIS_URL, 'producer');
+  const health = await healthServerIfConfigured(config, { db: database.db, redis: connection, role: 'api', logger });
   const api = await startApi({ ledger, connection, logger }, config);
-  signals.ready(logger, [() => api.close(), async () => connection.disconnect(), () => database.close()], config.SHUTDOWN_TIMEOUT_MS);
+  signals.ready(logger, [() => api.close(), health, async () => connection.disconnect(), () => database.close()], config.SHUTDOWN_TIMEOUT_MS);
 }

@@ -1,11 +1,11 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { KeyVerifier } from '@pe/auth';
-import type { PointsClient } from '@pe/client';
-import type { Env } from '@pe/config';
-import type { Db } from '@pe/db';
-import type { EventTimeBound, Program } from '@pe/domain';
-import type { Logger } from '@pe/logger';
+import type { KeyVerifier } from '@points-engine/auth';
+import type { PointsClient } from '@points-engine/client';
+import type { Env } from '@points-engine/config';
+import type { Db } from '@points-engine/db';
+import type { EventTimeBound, Program } from '@points-engine/domain';
+import type { Logger } from '@points-engine/logger';
 
 /** Everything the API's routes use, opened by the composition root. */
 export interface ApiDeps {

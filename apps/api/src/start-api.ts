@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { openApiKeyRegistry, type ApiKeyRegistry } from '@pe/auth';
-import { PointsClient } from '@pe/client';
-import type { Env } from '@pe/config';
-import { BOT_EVENTS_QUEUE, CALLBACKS_QUEUE, eventQueueName, MAINTENANCE_QUEUE } from '@pe/jobs';
-import type { LedgerContext } from '@pe/ledger';
-import type { Logger } from '@pe/logger';
+import { openApiKeyRegistry, type ApiKeyRegistry } from '@points-engine/auth';
+import { PointsClient } from '@points-engine/client';
+import type { Env } from '@points-engine/config';
+import { BOT_EVENTS_QUEUE, CALLBACKS_QUEUE, eventQueueName, MAINTENANCE_QUEUE } from '@points-engine/jobs';
+import type { LedgerContext } from '@points-engine/ledger';
+import type { Logger } from '@points-engine/logger';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './deps.ts';
 

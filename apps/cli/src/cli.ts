@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { createApiKey, listApiKeys, revokeApiKey, SCOPES, type Scope } from '@pe/auth';
-import { loadConfig, ConfigError } from '@pe/config';
-import { checkPostgres, connectDatabase, ensureDatabase, migrateToLatest, ServiceUnavailableError } from '@pe/db';
-import { createRedis } from '@pe/jobs';
-import { acceptedSources, UNAPPLIED_AFTER_SECONDS } from '@pe/runtime';
+import { createApiKey, listApiKeys, revokeApiKey, SCOPES, type Scope } from '@points-engine/auth';
+import { loadConfig, ConfigError } from '@points-engine/config';
+import { checkPostgres, connectDatabase, ensureDatabase, migrateToLatest, ServiceUnavailableError } from '@points-engine/db';
+import { createRedis } from '@points-engine/jobs';
+import { acceptedSources, UNAPPLIED_AFTER_SECONDS } from '@points-engine/runtime';
 import { reconcile } from './reconcile.command.ts';
 
 const USAGE = `Usage:

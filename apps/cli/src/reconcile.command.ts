@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import { findUnapplied, reconcileLedger, type AcceptedSource, type ReconcileReport, type UnappliedReport } from '@pe/ledger';
-import type { Db } from '@pe/db';
+import { findUnapplied, reconcileLedger, type AcceptedSource, type ReconcileReport, type UnappliedReport } from '@points-engine/ledger';
+import type { Db } from '@points-engine/db';
 
 export type { ReconcileReport };
 

@@ -1,9 +1,9 @@
-import { startApi } from '@pe/api';
-import { createRedis } from '@pe/jobs';
-import { startOutboxRelay } from '@pe/outbox';
-import { boot, type Signals } from '@pe/runtime';
-import { startScheduler } from '@pe/scheduler';
-import { startWorker } from '@pe/worker';
+import { startApi } from '@points-engine/api';
+import { createRedis } from '@points-engine/jobs';
+import { startOutboxRelay } from '@points-engine/outbox';
+import { boot, healthServerIfConfigured, type Signals } from '@points-engine/runtime';
+import { startScheduler } from '@points-engine/scheduler';
+import { startWorker } from '@points-engine/worker';
 
 /** `npm start`: the roles in ROLES (by default the API, a worker and the scheduler) in one process. */
 export async function runEngine(signals: Signals): Promise<void> {
@@ -14,6 +14,7 @@ export async function runEngine(signals: Signals): Promise<void> {
 
   // The roles that await start first: from the event worker's start to signals.ready() nothing
   // awaits, so a signal either finds no event job taken or a graceful shutdown ready for it.
+  closers.push(await healthServerIfConfigured(config, { db: database.db, redis: producer, role: 'engine', logger }));
   const scheduler = config.ROLES.includes('scheduler') ? await startScheduler({ ledger, connection: consumer, logger }, config) : null;
   if (config.ROLES.includes('api')) closers.push((await startApi({ ledger, connection: producer, logger }, config)).close);
   if (config.ROLES.includes('worker')) closers.push(startWorker({ ledger, connection: consumer, logger }, config).close);

@@ -1,7 +1,7 @@
 // Signal handlers come first, before the rest of the process is even loaded: a module's static
 // imports are evaluated before its first line, and loading them can take seconds on a busy machine
 // (a SIGTERM meanwhile killed the process with no output). The process itself is in engine.process.ts.
-import { handleSignals } from '@pe/runtime/signals';
+import { handleSignals } from '@points-engine/runtime/signals';
 
 const signals = handleSignals('engine');
 const { runEngine } = await import('./engine.process.ts');

@@ -1,6 +1,6 @@
-import type { Db } from '@pe/db';
-import { FAILED_EVENT_JOB_RETENTION_MS, type KeyIndex } from '@pe/jobs';
-import { recordedKeys } from '@pe/ledger';
+import type { Db } from '@points-engine/db';
+import { FAILED_EVENT_JOB_RETENTION_MS, type KeyIndex } from '@points-engine/jobs';
+import { recordedKeys } from '@points-engine/ledger';
 
 /**
  * Drops key-index entries that no longer point anywhere useful: keys the ledger has (their batch

@@ -1,8 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { MAINTENANCE_JOBS } from '@pe/jobs';
-import { applyRetention, catchUpCycles, catchUpDays, lapseHolds, type LedgerContext, type RetentionPolicy } from '@pe/ledger';
-import type { Logger } from '@pe/logger';
-import { sweepPayments, type PaymentQueue } from '@pe/payments';
+import { MAINTENANCE_JOBS } from '@points-engine/jobs';
+import { applyRetention, catchUpCycles, catchUpDays, lapseHolds, type LedgerContext, type RetentionPolicy } from '@points-engine/ledger';
+import type { Logger } from '@points-engine/logger';
+import { sweepPayments, type PaymentQueue } from '@points-engine/payments';
 
 /** What the payment sweep needs: the queue to hand events to, and how long an unapplied payment waits first. */
 export interface PaymentSweepDeps {

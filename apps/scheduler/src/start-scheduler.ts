@@ -1,13 +1,13 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PointsClient } from '@pe/client';
-import type { Env } from '@pe/config';
-import { pingDatabase } from '@pe/db';
-import { KeyIndex, MAINTENANCE_JOBS, MAINTENANCE_QUEUE } from '@pe/jobs';
-import type { LedgerContext } from '@pe/ledger';
-import type { Logger } from '@pe/logger';
-import { paymentQueue } from '@pe/payments';
-import { OutageGate, setAsideWhileUnavailable } from '@pe/runtime';
+import { PointsClient } from '@points-engine/client';
+import type { Env } from '@points-engine/config';
+import { pingDatabase } from '@points-engine/db';
+import { KeyIndex, MAINTENANCE_JOBS, MAINTENANCE_QUEUE } from '@points-engine/jobs';
+import type { LedgerContext } from '@points-engine/ledger';
+import type { Logger } from '@points-engine/logger';
+import { paymentQueue } from '@points-engine/payments';
+import { OutageGate, setAsideWhileUnavailable } from '@points-engine/runtime';
 import { sweepKeyIndex } from './key-index.sweep.ts';
 import { createMaintenanceProcessor } from './maintenance.processor.ts';
 

@@ -1,8 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { z } from 'zod';
-import { BATCH_JOB_NAME, batchJob, eventJob } from '@pe/jobs';
-import type { JobOutcome, LedgerEvent } from '@pe/domain';
-import type { EventResult, GroupCommitter } from '@pe/ledger';
+import { BATCH_JOB_NAME, batchJob, eventJob } from '@points-engine/jobs';
+import type { JobOutcome, LedgerEvent } from '@points-engine/domain';
+import type { EventResult, GroupCommitter } from '@points-engine/ledger';
 
 /** What a finished event job returns (kept in Redis with the job, and sent to `spend()` waiters). */
 export type EventJobResult =

@@ -1,11 +1,11 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Env } from '@pe/config';
-import { pingDatabase } from '@pe/db';
-import type { Logger } from '@pe/logger';
-import { BATCH_JOB_NAME, eventQueueName, KeyIndex } from '@pe/jobs';
-import { applyBatch, GroupCommitter, type LedgerContext } from '@pe/ledger';
-import { OutageGate, setAsideWhileUnavailable } from '@pe/runtime';
+import type { Env } from '@points-engine/config';
+import { pingDatabase } from '@points-engine/db';
+import type { Logger } from '@points-engine/logger';
+import { BATCH_JOB_NAME, eventQueueName, KeyIndex } from '@points-engine/jobs';
+import { applyBatch, GroupCommitter, type LedgerContext } from '@points-engine/ledger';
+import { OutageGate, setAsideWhileUnavailable } from '@points-engine/runtime';
 import { createEventsProcessor } from './events.processor.ts';
 
 export interface RunningWorker {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Executor } from '@pe/db';
+import type { Executor } from '@points-engine/db';
 import { SCOPES, type Scope } from './scopes.ts';
 
 /** `pe_{id}.{secret}`: the id (12 hex) names the row, the secret (32 random bytes) proves the holder. */

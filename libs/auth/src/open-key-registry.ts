@@ -1,4 +1,4 @@
-import type { Executor } from '@pe/db';
+import type { Executor } from '@points-engine/db';
 import { ApiKeyRegistry } from './api-key-registry.ts';
 import { loadApiKeys, touchApiKeys } from './api-keys.ts';
 import { KeyChangeListener } from './key-change-listener.ts';

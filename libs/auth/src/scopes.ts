@@ -1,4 +1,4 @@
-import type { EventKind } from '@pe/domain';
+import type { EventKind } from '@points-engine/domain';
 
 /**
  * What a key may do, by who holds it: `producer` (bots), `reader` (reads), `payments` (an

@@ -1,9 +1,9 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { BOT_EVENTS_QUEUE, botEventSchema, createRedis, type BotEvent } from '@pe/jobs';
-import type { Logger } from '@pe/logger';
+import { BOT_EVENTS_QUEUE, botEventSchema, createRedis, type BotEvent } from '@points-engine/jobs';
+import type { ClientLogger } from './client-logger.ts';
 
-export type { BotEvent } from '@pe/jobs';
+export type { BotEvent } from '@points-engine/jobs';
 
 export interface BotEventConsumerOptions {
   redisUrl?: string;
@@ -13,7 +13,7 @@ export interface BotEventConsumerOptions {
   prefix: string;
   /** Events handled at once (default 8). */
   concurrency?: number;
-  logger?: Pick<Logger, 'warn' | 'error'>;
+  logger?: ClientLogger;
 }
 
 /** Handles one event; throwing retries it later (exponential backoff, 8 attempts). */

@@ -1,6 +1,6 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { payloadHash, pointsEventSchema, type JobOutcome, type PointsEvent, type PointsEventInput } from '@pe/domain';
+import { payloadHash, pointsEventSchema, type JobOutcome, type PointsEvent, type PointsEventInput } from '@points-engine/domain';
 import {
   BATCH_JOB_NAME,
   batchJobId,
@@ -12,8 +12,8 @@ import {
   KeyIndex,
   MAX_EVENTS_PER_JOB,
   partitionOf,
-} from '@pe/jobs';
-import type { Logger } from '@pe/logger';
+} from '@points-engine/jobs';
+import type { ClientLogger } from './client-logger.ts';
 import { EventValidationError, IdempotencyConflictError, OutcomeTimeoutError } from './errors.ts';
 
 export interface PointsClientOptions {
@@ -22,7 +22,7 @@ export interface PointsClientOptions {
   connection?: Redis;
   prefix: string;
   partitions: number;
-  logger?: Pick<Logger, 'error' | 'warn'>;
+  logger?: ClientLogger;
   /** How long `earn()` gathers events before sending them as one job (Kafka's linger.ms). */
   lingerMs?: number;
   /** Most events in one gathered job. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_EVENT_TIME_BOUND, MAX_EVENT_AGE_SECONDS, MAX_EVENT_FUTURE_SECONDS, purchaseBonusEventSchema } from '@pe/domain';
+import { DEFAULT_EVENT_TIME_BOUND, MAX_EVENT_AGE_SECONDS, MAX_EVENT_FUTURE_SECONDS, purchaseBonusEventSchema } from '@points-engine/domain';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
@@ -19,6 +19,9 @@ export const envSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(0, 65535).default(3000),
+  /** Where every process (API, worker, scheduler) answers GET /healthz and /readyz for health checks; off when unset. */
+  HEALTH_PORT: int(0, 65535).optional(),
+  HEALTH_HOST: z.string().min(1).default('0.0.0.0'),
   /** Prefix of every BullMQ key, so several engines (or test files) can share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('pe'),
   /** Events are routed to one of N queues by a hash of the user id. */

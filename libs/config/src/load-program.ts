@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defaultProgram, programSchema, type Program } from '@pe/domain';
+import { defaultProgram, programSchema, type Program } from '@points-engine/domain';
 import { ConfigError } from './load-config.ts';
 
 /** Loads and validates the program file (JSON); the seeds' default program when no file is given. */

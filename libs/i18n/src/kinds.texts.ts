@@ -1,4 +1,4 @@
-import { own, type EventKind } from '@pe/domain';
+import { own, type EventKind } from '@points-engine/domain';
 import type { Lang, Localized } from './lang.ts';
 
 /** Transaction types a person reads: every event kind, the ledger's own runs, and derived types. */

@@ -1,4 +1,4 @@
-import type { Program } from '@pe/domain';
+import type { Program } from '@points-engine/domain';
 import { DAYS_WORD, plural, POINTS_WORD, type Lang } from './lang.ts';
 import { assetLabel, levelName } from './program.texts.ts';
 

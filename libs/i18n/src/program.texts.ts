@@ -1,4 +1,4 @@
-import { own, type Program } from '@pe/domain';
+import { own, type Program } from '@points-engine/domain';
 import type { Lang } from './lang.ts';
 
 // Level names and activity labels live in the program (the operator edits them with the

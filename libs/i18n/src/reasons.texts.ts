@@ -1,4 +1,4 @@
-import { own, type LimitReason, type RejectReason } from '@pe/domain';
+import { own, type LimitReason, type RejectReason } from '@points-engine/domain';
 import type { Lang, Localized } from './lang.ts';
 
 /** Every reason an outcome can carry: rejections, limits, and partial applications. */

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { KeyIndex } from './key-index.ts';
 import { BATCH_JOB_NAME, eventQueueName } from './registry.ts';
 
-/** An event a queue still holds (the shape of @pe/ledger's AcceptedEvent). */
+/** An event a queue still holds (the shape of @points-engine/ledger's AcceptedEvent). */
 export interface HeldEvent {
   idempotency_key: string | null;
   source: string;

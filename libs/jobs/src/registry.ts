@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { EVENT_KINDS, pointsEventSchema, type EventKind, type PointsEvent } from '@pe/domain';
+import { EVENT_KINDS, pointsEventSchema, type EventKind, type PointsEvent } from '@points-engine/domain';
 import type { JobsOptions } from 'bullmq';
 
 /**

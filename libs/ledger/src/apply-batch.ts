@@ -15,9 +15,9 @@ import {
   type OriginalTransaction,
   type Program,
   type UserState,
-} from '@pe/domain';
+} from '@points-engine/domain';
 import { sql } from 'kysely';
-import type { Db, Tx } from '@pe/db';
+import type { Db, Tx } from '@points-engine/db';
 import { mainBalances, toUserState } from './user-state.mapper.ts';
 import type { EventOutcome, EventResult } from './outcome.ts';
 import { inSerializableTransaction, type RetryOptions } from './retry.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { AssetCode, BalanceKey, HoldState, LedgerEvent, Notice, UserState } from '@pe/domain';
-import type { Tx } from '@pe/db';
+import type { AssetCode, BalanceKey, HoldState, LedgerEvent, Notice, UserState } from '@points-engine/domain';
+import type { Tx } from '@points-engine/db';
 import type { EventOutcome } from './outcome.ts';
 import { windowColumns } from './rule-windows.codec.ts';
 import type { SystemAccountIds } from './state.repository.ts';

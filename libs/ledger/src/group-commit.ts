@@ -1,5 +1,5 @@
-import { isDependencyUnavailable } from '@pe/db';
-import type { LedgerEvent } from '@pe/domain';
+import { isDependencyUnavailable } from '@points-engine/db';
+import type { LedgerEvent } from '@points-engine/domain';
 import type { EventResult } from './outcome.ts';
 
 interface Submission {

@@ -1,7 +1,7 @@
 export { applyBatch, type LedgerContext } from './apply-batch.ts';
 export { GroupCommitter, type GroupCommitOptions } from './group-commit.ts';
 export { APPLY_LOCK_KEY, inSerializableTransaction, isRetryable, RetryableConflict, type RetryOptions } from './retry.ts';
-export { payloadHash } from '@pe/domain';
+export { payloadHash } from '@points-engine/domain';
 export type { EventOutcome, EventResult } from './outcome.ts';
 export { ensureSystemAccounts, findTransactions, findLapsedHolds, type SystemAccountIds } from './state.repository.ts';
 export { mainBalances, toUserState } from './user-state.mapper.ts';

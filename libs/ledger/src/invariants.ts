@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Executor } from '@pe/db';
+import type { Db, Executor } from '@points-engine/db';
 
 export interface InvariantViolation {
   check: string;

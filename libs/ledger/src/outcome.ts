@@ -1,4 +1,4 @@
-import type { EventOutcome } from '@pe/domain';
+import type { EventOutcome } from '@points-engine/domain';
 
 export type { EventOutcome };
 

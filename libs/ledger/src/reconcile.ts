@@ -1,4 +1,4 @@
-import type { Db } from '@pe/db';
+import type { Db } from '@points-engine/db';
 import { checkAccountRange, checkAssetSums, checkTransactionRange, withCheckPlans, type InvariantViolation } from './invariants.ts';
 
 export interface ReconcileReport {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { isStalePreparedStatement, type Db, type Tx } from '@pe/db';
+import { isStalePreparedStatement, type Db, type Tx } from '@points-engine/db';
 
 /** Thrown inside a transaction when another one changed what this one read; the transaction is retried. */
 export class RetryableConflict extends Error {

@@ -1,5 +1,5 @@
-import { EMPTY_DAY_SET, EMPTY_DAY_TALLIES, latestTally, toSafeInteger, type DaySet, type DayTallies, type InstantWindow, type UserState } from '@pe/domain';
-import type { UserRow } from '@pe/db';
+import { EMPTY_DAY_SET, EMPTY_DAY_TALLIES, latestTally, toSafeInteger, type DaySet, type DayTallies, type InstantWindow, type UserState } from '@points-engine/domain';
+import type { UserRow } from '@points-engine/db';
 
 type Windows = Pick<UserState, 'earnedAt' | 'capTallies' | 'loginDays'>;
 

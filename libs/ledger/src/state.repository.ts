@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { AssetCode, Bucket, HoldState, OriginalTransaction, Posting, SystemAccount } from '@pe/domain';
-import { toSafeInteger } from '@pe/domain';
-import type { Db, Executor, HoldRow, Tx, UserRow } from '@pe/db';
+import type { AssetCode, Bucket, HoldState, OriginalTransaction, Posting, SystemAccount } from '@points-engine/domain';
+import { toSafeInteger } from '@points-engine/domain';
+import type { Db, Executor, HoldRow, Tx, UserRow } from '@points-engine/db';
 import { RetryableConflict } from './retry.ts';
 
 /**

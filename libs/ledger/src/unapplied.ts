@@ -1,4 +1,4 @@
-import type { Db } from '@pe/db';
+import type { Db } from '@points-engine/db';
 import { recordedKeys } from './queries/transaction.query.ts';
 
 /** An event the engine acknowledged (a 202 or 200) that some source still holds. */

@@ -1,5 +1,5 @@
-import { toSafeInteger, type Balances, type BalanceKey, type Program, type UserState } from '@pe/domain';
-import type { UserRow } from '@pe/db';
+import { toSafeInteger, type Balances, type BalanceKey, type Program, type UserState } from '@points-engine/domain';
+import type { UserRow } from '@points-engine/db';
 import { windowsOf } from './rule-windows.codec.ts';
 
 /** A loaded user row plus its account balances, as the rules see it. */

@@ -1,4 +1,4 @@
-import type { BotEvent } from '@pe/jobs';
+import type { BotEvent } from '@points-engine/jobs';
 
 /** The outbox columns a delivery carries. */
 export interface OutboxRow {

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { botEventSchema } from '@pe/jobs';
-import type { Executor } from '@pe/db';
-import type { Logger } from '@pe/logger';
+import { botEventSchema } from '@points-engine/jobs';
+import type { Executor } from '@points-engine/db';
+import type { Logger } from '@points-engine/logger';
 import { ATTEMPT_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signBody } from './callback.signer.ts';
 import { recordCallbackAttempt } from './outbox.repository.ts';
 

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { BOT_EVENT_JOB_OPTIONS, BOT_EVENTS_QUEUE, CALLBACKS_QUEUE, callbackJobOptions, type BotEvent } from '@pe/jobs';
+import { BOT_EVENT_JOB_OPTIONS, BOT_EVENTS_QUEUE, CALLBACKS_QUEUE, callbackJobOptions, type BotEvent } from '@points-engine/jobs';
 
 /** Hands bot events to their transport; resolves only once every one was accepted. */
 export interface OutboxPublisher {

@@ -1,5 +1,5 @@
-import type { Db } from '@pe/db';
-import type { Logger } from '@pe/logger';
+import type { Db } from '@points-engine/db';
+import type { Logger } from '@points-engine/logger';
 import { toBotEvent, type OutboxRow } from './bot-event.mapper.ts';
 import { claimUndelivered, markDelivered, recordPublishError } from './outbox.repository.ts';
 import type { OutboxPublisher } from './outbox.publisher.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor, Tx } from '@pe/db';
+import type { Executor, Tx } from '@points-engine/db';
 import type { OutboxRow } from './bot-event.mapper.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { Worker } from 'bullmq';
-import type { Env } from '@pe/config';
-import type { Db } from '@pe/db';
-import { CALLBACKS_QUEUE, createRedis } from '@pe/jobs';
-import type { Logger } from '@pe/logger';
+import type { Env } from '@points-engine/config';
+import type { Db } from '@points-engine/db';
+import { CALLBACKS_QUEUE, createRedis } from '@points-engine/jobs';
+import type { Logger } from '@points-engine/logger';
 import { createCallbackProcessor } from './callback.processor.ts';
 import { QueuePublisher } from './outbox.publisher.ts';
 import { OutboxRelay } from './outbox.relay.ts';

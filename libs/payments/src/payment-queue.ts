@@ -1,5 +1,5 @@
-import type { PointsClient } from '@pe/client';
-import type { PointsEvent } from '@pe/domain';
+import type { PointsClient } from '@points-engine/client';
+import type { PointsEvent } from '@points-engine/domain';
 
 /** Where a stored payment's event goes to be applied: the event queues. */
 export interface PaymentQueue {

@@ -1,6 +1,6 @@
-import type { Db } from '@pe/db';
-import { decideRefund, payloadHash, pointsEventSchema, refundReverseSchema } from '@pe/domain';
-import type { Logger } from '@pe/logger';
+import type { Db } from '@points-engine/db';
+import { decideRefund, payloadHash, pointsEventSchema, refundReverseSchema } from '@points-engine/domain';
+import type { Logger } from '@points-engine/logger';
 import type { PaymentQueue } from './payment-queue.ts';
 import { findLanded, findStale, findUnparkable, markApplied, markQueued, markRejected, unpark } from './payments.repository.ts';
 

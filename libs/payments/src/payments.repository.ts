@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
-import type { Executor, PaymentsTable } from '@pe/db';
-import { toStorableText } from '@pe/domain';
+import type { Executor, PaymentsTable } from '@points-engine/db';
+import { toStorableText } from '@points-engine/domain';
 
 export type PaymentRow = Selectable<PaymentsTable>;
 

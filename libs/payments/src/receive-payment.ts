@@ -1,4 +1,4 @@
-import type { Db } from '@pe/db';
+import type { Db } from '@points-engine/db';
 import {
   decideRefund,
   payloadHash,
@@ -8,8 +8,8 @@ import {
   type PaymentRejection,
   type PointsEvent,
   type PointsEventInput,
-} from '@pe/domain';
-import type { Logger } from '@pe/logger';
+} from '@points-engine/domain';
+import type { Logger } from '@points-engine/logger';
 import type { PaymentQueue } from './payment-queue.ts';
 import { findLedgerTransaction, markQueued, storePayment, type NewPayment, type PaymentRow } from './payments.repository.ts';
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { Executor } from '@pe/db';
-import { toStorableText } from '@pe/domain';
+import type { Executor } from '@points-engine/db';
+import { toStorableText } from '@points-engine/domain';
 import { storableJson } from './payments.repository.ts';
 
 /** A verified webhook delivery as it arrived, whatever became of it (an audit log kept WEBHOOK_RETENTION_DAYS). */

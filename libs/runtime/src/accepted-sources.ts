@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { queuedEventsSource } from '@pe/jobs';
-import type { AcceptedSource } from '@pe/ledger';
+import { queuedEventsSource } from '@points-engine/jobs';
+import type { AcceptedSource } from '@points-engine/ledger';
 
 /**
  * Every place that holds events the engine acknowledged until the ledger has them; reconcile

@@ -1,9 +1,9 @@
-import { loadConfig, loadProgram, ConfigError, type Env } from '@pe/config';
-import { checkPostgres, checkRedis, connectDatabase, ensureDatabase, migrateToLatest, redactUrl, ServiceUnavailableError, type DbHandle } from '@pe/db';
-import { ASSETS, SYSTEM_ACCOUNTS, type Program } from '@pe/domain';
-import { createRedis, readRedisDurability, type RedisDurability } from '@pe/jobs';
-import { createLogger, type Logger } from '@pe/logger';
-import { ensureSystemAccounts, type LedgerContext } from '@pe/ledger';
+import { loadConfig, loadProgram, ConfigError, type Env } from '@points-engine/config';
+import { checkPostgres, checkRedis, connectDatabase, ensureDatabase, migrateToLatest, redactUrl, ServiceUnavailableError, type DbHandle } from '@points-engine/db';
+import { ASSETS, SYSTEM_ACCOUNTS, type Program } from '@points-engine/domain';
+import { createRedis, readRedisDurability, type RedisDurability } from '@points-engine/jobs';
+import { createLogger, type Logger } from '@points-engine/logger';
+import { ensureSystemAccounts, type LedgerContext } from '@points-engine/ledger';
 import { createClock } from './clock.ts';
 import type { Signals } from './signals.ts';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '@pe/logger';
+import type { Logger } from '@points-engine/logger';
 
 /** What the gate stops and restarts: BullMQ workers (pause(true) stops fetching, lets active jobs run on). */
 export interface Pausable {

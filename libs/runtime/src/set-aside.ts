@@ -1,5 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
-import { isDependencyUnavailable } from '@pe/db';
+import { isDependencyUnavailable } from '@points-engine/db';
 import type { OutageGate } from './outage-gate.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Logger } from '@pe/logger';
+import type { Logger } from '@points-engine/logger';
 
 type Closer = () => Promise<unknown>;
 

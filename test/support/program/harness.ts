@@ -2,9 +2,9 @@
 // the tests set by hand, sending events through the real worker, and reads of what the ledger stored.
 import { expect } from 'vitest';
 import { sql } from 'kysely';
-import type { SpendOutcome } from '@pe/client';
-import { defaultProgram, type AssetCode, type PointsEventInput, type Program, type SystemAccount } from '@pe/domain';
-import { getBalance, type BalanceView } from '@pe/ledger';
+import type { SpendOutcome } from '@points-engine/client';
+import { defaultProgram, type AssetCode, type PointsEventInput, type Program, type SystemAccount } from '@points-engine/domain';
+import { getBalance, type BalanceView } from '@points-engine/ledger';
 import type { TestEngine } from '../engine.ts';
 
 export const SECOND = 1_000;

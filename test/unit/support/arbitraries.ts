@@ -1,6 +1,6 @@
 // Pure fast-check generators for programs and sequences of ledger events; no services needed.
 import fc from 'fast-check';
-import { defaultProgramInput, programSchema, type Program, type ProgramInput } from '@pe/domain';
+import { defaultProgramInput, programSchema, type Program, type ProgramInput } from '@points-engine/domain';
 
 /**
  * Every property in test/unit/properties-*.test.ts runs with a fixed seed, so a failure reproduces

@@ -11,7 +11,7 @@ import {
   type RejectReason,
   type RejectedDecision,
   type UserState,
-} from '@pe/domain';
+} from '@points-engine/domain';
 
 /**
  * The invariants every decision must keep, checked after every `decide()` in these tests:

@@ -1,5 +1,5 @@
 // Pure: the earning rules' limits as they were before the windows (commit fd2b518), kept as an oracle; no services.
-import { activityPoints, dayOf, nextStreak, own, type Program, type UserState } from '@pe/domain';
+import { activityPoints, dayOf, nextStreak, own, type Program, type UserState } from '@points-engine/domain';
 
 /**
  * What the rules kept per user before rule windows: the latest earn instant per activity, one

@@ -24,8 +24,8 @@ import {
   type OriginalTransaction,
   type Program,
   type UserState,
-} from '@pe/domain';
-import { cyclePostings } from '@pe/ledger';
+} from '@points-engine/domain';
+import { cyclePostings } from '@points-engine/ledger';
 import { isoWithOffset, programOf, type EventDraft, type Scenario, type Step } from './arbitraries.ts';
 import { label as accountLabel } from './expect.ts';
 

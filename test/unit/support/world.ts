@@ -19,7 +19,7 @@ import {
   type Program,
   type ProgramInput,
   type UserState,
-} from '@pe/domain';
+} from '@points-engine/domain';
 import { expectBalanced } from './expect.ts';
 
 /** The fixed instant tests run at: program day 2026-03-10 in the default (UTC) program. */

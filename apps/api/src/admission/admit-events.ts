@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { PointsEvent } from '@pe/domain';
+import type { PointsEvent } from '@points-engine/domain';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { requireEventTime } from '../middleware/event-time.ts';

@@ -1,7 +1,7 @@
-import { EVENT_KIND_SCOPES, maySend, operatorName, REVERSE_SCOPES_BY_ORIGINAL, type ApiKeyIdentity } from '@pe/auth';
-import type { PointsEvent } from '@pe/domain';
-import type { Executor } from '@pe/db';
-import { findRecordedEvents } from '@pe/ledger';
+import { EVENT_KIND_SCOPES, maySend, operatorName, REVERSE_SCOPES_BY_ORIGINAL, type ApiKeyIdentity } from '@points-engine/auth';
+import type { PointsEvent } from '@points-engine/domain';
+import type { Executor } from '@points-engine/db';
+import { findRecordedEvents } from '@points-engine/ledger';
 import { forbiddenEvent } from '../errors.ts';
 import type { HttpEvent } from './http-events.schema.ts';
 

@@ -12,7 +12,7 @@ import {
   settleEventSchema,
   spendEventSchema,
   voidEventSchema,
-} from '@pe/domain';
+} from '@points-engine/domain';
 
 /**
  * An idempotency key a caller may choose over HTTP: any key the ledger takes, except in the

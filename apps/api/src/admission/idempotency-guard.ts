@@ -1,5 +1,5 @@
-import { payloadHash, type LedgerEvent, type PointsEvent } from '@pe/domain';
-import { findRecordedEvents, recordIdempotencyConflicts, type IdempotencyConflict, type RecordedEvent } from '@pe/ledger';
+import { payloadHash, type LedgerEvent, type PointsEvent } from '@points-engine/domain';
+import { findRecordedEvents, recordIdempotencyConflicts, type IdempotencyConflict, type RecordedEvent } from '@points-engine/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { idempotencyConflict } from '../errors.ts';
 import { isDependencyUnavailable } from '../middleware/dependency-errors.ts';

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { hasScope, validateInitData, type ApiKeyIdentity, type KeyVerifier, type Scope } from '@pe/auth';
-import { earnEventSchema } from '@pe/domain';
+import { hasScope, validateInitData, type ApiKeyIdentity, type KeyVerifier, type Scope } from '@points-engine/auth';
+import { earnEventSchema } from '@points-engine/domain';
 import { forbidden, HttpError, unauthorized } from '../errors.ts';
 import { notAFailedAuthentication } from './ip-limit.ts';
 

@@ -1,2 +1,2 @@
 // The classification is shared with the workers (an outage sets a job aside instead of failing it).
-export { isDependencyUnavailable } from '@pe/db';
+export { isDependencyUnavailable } from '@points-engine/db';

@@ -1,12 +1,16 @@
 import type { ErrorRequestHandler } from 'express';
-import type { Logger } from '@pe/logger';
-import { IdempotencyConflictError } from '@pe/client';
+import type { Logger } from '@points-engine/logger';
+import { IdempotencyConflictError } from '@points-engine/client';
 import { HttpError } from '../errors.ts';
 import { isDependencyUnavailable } from './dependency-errors.ts';
 
 /** Maps errors to answers: known ones by their code, an unreachable PostgreSQL or Redis to 503, anything else to a bare 500 (logged with context). */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    // Answered before its body was read (a 429 or 401 ahead of the JSON parser): Node closes such a
+    // connection after the answer, so say so, or a keep-alive client sends its next request on a
+    // socket that is closing and gets ECONNRESET instead of an answer.
+    if (!req.complete) res.set('Connection', 'close');
     if (error instanceof IdempotencyConflictError) {
       res.status(409).json({ error: 'idempotency_conflict', message: error.message, field: 'idempotency_key' });
       return;

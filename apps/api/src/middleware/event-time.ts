@@ -1,4 +1,4 @@
-import { checkEventTime, DEFAULT_EVENT_TIME_BOUND } from '@pe/domain';
+import { checkEventTime, DEFAULT_EVENT_TIME_BOUND } from '@points-engine/domain';
 import type { ApiDeps } from '../deps.ts';
 import { badRequest } from '../errors.ts';
 

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { FixedWindowRateLimiter, LocalFirstRateLimiter } from '@pe/auth';
+import { FixedWindowRateLimiter, LocalFirstRateLimiter } from '@points-engine/auth';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { addressSubject } from './client-address.ts';

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { FixedWindowRateLimiter, LocalFirstRateLimiter, validateInitData, type RateLimitDecision } from '@pe/auth';
+import { FixedWindowRateLimiter, LocalFirstRateLimiter, validateInitData, type RateLimitDecision } from '@points-engine/auth';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { presentedInitData, verifiedKey } from './auth.ts';

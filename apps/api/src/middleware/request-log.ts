@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { REDACTED_PATHS, type Logger } from '@pe/logger';
+import { REDACTED_PATHS, type Logger } from '@points-engine/logger';
 
 /**
  * Headers that carry a credential or a signature. Redacted by this logger itself (not only by the

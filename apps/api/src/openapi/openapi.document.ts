@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SENDING_SCOPES } from '@pe/auth';
+import { SENDING_SCOPES } from '@points-engine/auth';
 import type { BodyDoc, OperationAuth, OperationDoc, ResponseDoc } from './operation.types.ts';
 import { errorResponse } from './responses.schema.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { MAX_EVENTS_PER_JOB } from '@pe/jobs';
-import { reverseEventSchema } from '@pe/domain';
+import { MAX_EVENTS_PER_JOB } from '@points-engine/jobs';
+import { reverseEventSchema } from '@points-engine/domain';
 import { httpEventSchema, httpSpendEventSchema } from '../admission/http-events.schema.ts';
 import { analyticsQuery } from '../routes/admin.route.ts';
 import { adjustmentBody, adminOutcomeQuery, reverseBody } from '../routes/admin-adjustments.route.ts';

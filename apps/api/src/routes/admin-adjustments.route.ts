@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { operatorName } from '@pe/auth';
-import { IdempotencyConflictError, OutcomeTimeoutError } from '@pe/client';
-import { deductEventSchema, earnEventSchema, grantEventSchema, reverseEventSchema, type PointsEvent } from '@pe/domain';
-import { reasonText } from '@pe/i18n';
+import { operatorName } from '@points-engine/auth';
+import { IdempotencyConflictError, OutcomeTimeoutError } from '@points-engine/client';
+import { deductEventSchema, earnEventSchema, grantEventSchema, reverseEventSchema, type PointsEvent } from '@points-engine/domain';
+import { reasonText } from '@points-engine/i18n';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { callerIdempotencyKey, setByServer } from '../admission/http-events.schema.ts';

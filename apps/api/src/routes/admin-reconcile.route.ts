@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { findUnapplied, reconcileLedger } from '@pe/ledger';
-import { acceptedSources, UNAPPLIED_AFTER_SECONDS } from '@pe/runtime';
+import { findUnapplied, reconcileLedger } from '@points-engine/ledger';
+import { acceptedSources, UNAPPLIED_AFTER_SECONDS } from '@points-engine/runtime';
 import type { ApiDeps } from '../deps.ts';
 import { parseOr400 } from '../middleware/validate.ts';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { earnEventSchema } from '@pe/domain';
-import { getAdminUserView } from '@pe/ledger';
+import { earnEventSchema } from '@points-engine/domain';
+import { getAdminUserView } from '@points-engine/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { parseOr400 } from '../middleware/validate.ts';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { describeProgram, getAnalytics } from '@pe/ledger';
+import { describeProgram, getAnalytics } from '@points-engine/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { parseOr400 } from '../middleware/validate.ts';

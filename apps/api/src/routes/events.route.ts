@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { SENDING_SCOPES } from '@pe/auth';
-import { IdempotencyConflictError, OutcomeTimeoutError } from '@pe/client';
-import { MAX_EVENTS_PER_JOB } from '@pe/jobs';
+import { SENDING_SCOPES } from '@points-engine/auth';
+import { IdempotencyConflictError, OutcomeTimeoutError } from '@points-engine/client';
+import { MAX_EVENTS_PER_JOB } from '@points-engine/jobs';
 import type { ApiDeps } from '../deps.ts';
 import { admitEvents } from '../admission/admit-events.ts';
 import { confirmQueued, refuseQueuedReuse } from '../admission/idempotency-guard.ts';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { pingDatabase } from '@pe/db';
-import { readRedisDurability, type RedisDurability } from '@pe/jobs';
+import { pingDatabase } from '@points-engine/db';
+import { readRedisDurability, type RedisDurability } from '@points-engine/jobs';
 import type { ApiDeps } from '../deps.ts';
 
 const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { earnEventSchema } from '@pe/domain';
-import { getLeaderboard, LEADERBOARD_PERIODS } from '@pe/ledger';
+import { earnEventSchema } from '@points-engine/domain';
+import { getLeaderboard, LEADERBOARD_PERIODS } from '@points-engine/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { requireReaderOrUser, scopedUserId } from '../middleware/auth.ts';
 import { parseOr400 } from '../middleware/validate.ts';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { listLevels } from '@pe/ledger';
+import { listLevels } from '@points-engine/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { requireReaderOrUser } from '../middleware/auth.ts';
 import { parseOr400 } from '../middleware/validate.ts';

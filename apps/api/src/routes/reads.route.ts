@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { getBalance, getHistory, decodeCursor, type Lang } from '@pe/ledger';
+import { getBalance, getHistory, decodeCursor, type Lang } from '@points-engine/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { requireReaderOrUser, scopedUserId } from '../middleware/auth.ts';
 import { parseOr400 } from '../middleware/validate.ts';

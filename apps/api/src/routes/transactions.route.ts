@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { getRecordedTransaction } from '@pe/ledger';
+import { getRecordedTransaction } from '@points-engine/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { parseOr400 } from '../middleware/validate.ts';

@@ -8,7 +8,7 @@ import {
   type PaymentIntake,
   type ProviderPayment,
   type PurchaseIntake,
-} from '@pe/domain';
+} from '@points-engine/domain';
 
 /**
  * What the payment webhooks accept and what each verified body asks for. Pure: a provider's body

@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { verifyNowPaymentsSignature, verifyRawBodySignature, verifySecretToken } from '@pe/auth';
-import { buildCatalogue, type Catalogue, type PaymentIntake, type PaymentProvider } from '@pe/domain';
-import { countUnverifiedDelivery, paymentQueue, receivePayment, recordDelivery } from '@pe/payments';
+import { verifyNowPaymentsSignature, verifyRawBodySignature, verifySecretToken } from '@points-engine/auth';
+import { buildCatalogue, type Catalogue, type PaymentIntake, type PaymentProvider } from '@points-engine/domain';
+import { countUnverifiedDelivery, paymentQueue, receivePayment, recordDelivery } from '@points-engine/payments';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { jsonOf, rawBody } from '../middleware/raw-body.ts';

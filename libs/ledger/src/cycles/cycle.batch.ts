@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { Program } from '@pe/domain';
-import type { Tx } from '@pe/db';
+import type { Program } from '@points-engine/domain';
+import type { Tx } from '@points-engine/db';
 import type { SystemAccountIds } from '../state.repository.ts';
 import { SYSTEM_USER } from './system-batch.ts';
 

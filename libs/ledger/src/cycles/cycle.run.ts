@@ -1,6 +1,6 @@
-import { cycleForUser, cycleIndex, systemAccount, transfer, userAccount, type Posting } from '@pe/domain';
+import { cycleForUser, cycleIndex, systemAccount, transfer, userAccount, type Posting } from '@points-engine/domain';
 import { sql } from 'kysely';
-import type { Db, Tx } from '@pe/db';
+import type { Db, Tx } from '@points-engine/db';
 import type { LedgerContext } from '../apply-batch.ts';
 import { inSerializableTransaction } from '../retry.ts';
 import { advanceRun, claimRun } from './system-batch.ts';

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { addDays, dayOf, pointsToExpire, startOfDay, systemAccount, transfer, userAccount, type Posting, type UserState } from '@pe/domain';
+import { addDays, dayOf, pointsToExpire, startOfDay, systemAccount, transfer, userAccount, type Posting, type UserState } from '@points-engine/domain';
 import type { LedgerContext } from '../apply-batch.ts';
 import { inSerializableTransaction } from '../retry.ts';
 import { advanceRun, claimRun, loadLockedUsers, writeSystemTransaction } from './system-batch.ts';

@@ -1,4 +1,4 @@
-import { lapseKey, type LedgerEvent } from '@pe/domain';
+import { lapseKey, type LedgerEvent } from '@points-engine/domain';
 import { applyBatch, type LedgerContext } from '../apply-batch.ts';
 import { findLapsedHolds } from '../state.repository.ts';
 

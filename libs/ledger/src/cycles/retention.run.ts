@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '@pe/db';
+import type { Db } from '@points-engine/db';
 
 export interface RetentionPolicy {
   /** Outbox rows handed to Redis more than this many days ago are deleted (undelivered rows never are). */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { BalanceKey, Posting, Program, UserState } from '@pe/domain';
-import type { Tx } from '@pe/db';
+import type { BalanceKey, Posting, Program, UserState } from '@points-engine/domain';
+import type { Tx } from '@points-engine/db';
 import { writeBatch, type BatchWrites, type EntryWrite } from '../batch.writer.ts';
 import { loadUserAccounts, lockUsers, type SystemAccountIds } from '../state.repository.ts';
 import { toUserState } from '../user-state.mapper.ts';

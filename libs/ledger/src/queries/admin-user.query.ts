@@ -1,6 +1,6 @@
-import { toSafeInteger, type Program } from '@pe/domain';
-import type { Executor } from '@pe/db';
-import { noticeText, type Lang, type NoticePayload } from '@pe/i18n';
+import { toSafeInteger, type Program } from '@points-engine/domain';
+import type { Executor } from '@points-engine/db';
+import { noticeText, type Lang, type NoticePayload } from '@points-engine/i18n';
 import { getBalance } from './balance.query.ts';
 import { getHistory } from './history.query.ts';
 

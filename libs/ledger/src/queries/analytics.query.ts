@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { addDays, dayOf, exactTotal, type Program } from '@pe/domain';
-import type { Executor } from '@pe/db';
-import { kindLabel, levelName, type Lang } from '@pe/i18n';
+import { addDays, dayOf, exactTotal, type Program } from '@points-engine/domain';
+import type { Executor } from '@points-engine/db';
+import { kindLabel, levelName, type Lang } from '@points-engine/i18n';
 import { SYSTEM_USER } from '../cycles/system-batch.ts';
 import { getLeaderboard } from './leaderboard.query.ts';
 

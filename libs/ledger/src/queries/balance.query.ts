@@ -11,10 +11,10 @@ import {
   dayOf,
   type BalanceKey,
   type Program,
-} from '@pe/domain';
+} from '@points-engine/domain';
 import { sql } from 'kysely';
-import type { Executor, UserRow } from '@pe/db';
-import type { Lang } from '@pe/i18n';
+import type { Executor, UserRow } from '@points-engine/db';
+import type { Lang } from '@points-engine/i18n';
 import { toUserState } from '../user-state.mapper.ts';
 
 export type { Lang };

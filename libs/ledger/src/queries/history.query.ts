@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { toSafeInteger } from '@pe/domain';
-import type { Executor } from '@pe/db';
-import { reasonText, type Lang } from '@pe/i18n';
+import { toSafeInteger } from '@points-engine/domain';
+import type { Executor } from '@points-engine/db';
+import { reasonText, type Lang } from '@points-engine/i18n';
 
 export interface HistoryFilter {
   limit: number;

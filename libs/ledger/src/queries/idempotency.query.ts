@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '@pe/db';
+import type { Executor } from '@points-engine/db';
 
 /** What the ledger recorded under an idempotency key: enough to tell a replay from a reuse. */
 export interface RecordedEvent {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { addDays, dayOf, levelFor, toSafeInteger, type Program } from '@pe/domain';
-import type { Executor } from '@pe/db';
-import { levelName, type Lang } from '@pe/i18n';
+import { addDays, dayOf, levelFor, toSafeInteger, type Program } from '@points-engine/domain';
+import type { Executor } from '@points-engine/db';
+import { levelName, type Lang } from '@points-engine/i18n';
 
 export const LEADERBOARD_PERIODS = ['day', 'week', 'month', 'all'] as const;
 export type LeaderboardPeriod = (typeof LEADERBOARD_PERIODS)[number];

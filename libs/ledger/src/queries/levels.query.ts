@@ -1,5 +1,5 @@
-import { BP_ONE, type Program } from '@pe/domain';
-import type { Lang } from '@pe/i18n';
+import { BP_ONE, type Program } from '@points-engine/domain';
+import type { Lang } from '@points-engine/i18n';
 
 /** Every level of the program, lowest first, with its localized name (no database: levels are program data). */
 export function listLevels(program: Program, lang: Lang) {

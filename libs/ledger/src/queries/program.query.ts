@@ -1,4 +1,4 @@
-import { BP_ONE, type Program } from '@pe/domain';
+import { BP_ONE, type Program } from '@points-engine/domain';
 
 /**
  * The running program as an operator writes it: multipliers back from basis points to

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { addDays, dayOf, startOfDay, toSafeInteger, type Program } from '@pe/domain';
-import type { Executor } from '@pe/db';
-import { activityLabel, kindLabel, reasonText, type Lang } from '@pe/i18n';
+import { addDays, dayOf, startOfDay, toSafeInteger, type Program } from '@points-engine/domain';
+import type { Executor } from '@points-engine/db';
+import { activityLabel, kindLabel, reasonText, type Lang } from '@points-engine/i18n';
 
 /** Kinds whose points credits count as earnings (they go through the earning path: lifetime, levels). */
 const EARNING_KINDS = ['earn', 'purchase_bonus', 'grant'];

@@ -1,4 +1,4 @@
-import type { Executor } from '@pe/db';
+import type { Executor } from '@points-engine/db';
 
 /** The recorded outcome of an event by its idempotency key, or undefined if none is recorded. */
 export async function getRecordedTransaction(db: Executor, idempotencyKey: string) {
