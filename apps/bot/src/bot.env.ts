@@ -68,7 +68,8 @@ export function loadBotConfig(source: Record<string, string | undefined>): Reado
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '(environment)');
         const got = secret.test(name) ? (cleaned[name] === undefined ? 'nothing' : 'a value') : JSON.stringify(cleaned[name] ?? null);
-        return `${name}: ${issue.message} (got ${got})`;
+        const message = issue.code === 'invalid_type' && cleaned[name] === undefined ? 'required' : issue.message;
+        return `${name}: ${message} (got ${got})`;
       }),
     );
   }
