@@ -1,4 +1,4 @@
-import type { BotTexts } from './texts.ts';
+import type { BotTexts } from './bot-texts.types.ts';
 
 const n = (value: number | string) => (typeof value === 'number' ? value.toLocaleString('en-US') : value);
 const pts = (value: number) => `${n(value)} ${Math.abs(value) === 1 ? 'point' : 'points'}`;

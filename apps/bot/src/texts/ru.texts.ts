@@ -1,5 +1,5 @@
 import { plural } from '@points-engine/i18n';
-import type { BotTexts } from './texts.ts';
+import type { BotTexts } from './bot-texts.types.ts';
 
 const n = (value: number | string) => (typeof value === 'number' ? value.toLocaleString('ru-RU') : value);
 const pts = (value: number) => `${n(value)} ${plural('ru', value, { ru: ['поинт', 'поинта', 'поинтов'], en: ['point', 'points'] })}`;
