@@ -1,8 +1,11 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine); the bot's Redis keys and payment queue live under that prefix too, its Bot API is a fake server on a random local port, users have random ids.
 import { randomInt } from 'node:crypto';
+import { request as httpRequest, createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue, QueueEvents } from 'bullmq';
-import { startPointsBot, loadBotConfig, type RunningBot } from '@points-engine/bot';
+import { EngineApi, loadBotConfig, PaymentForwarder, startPointsBot, type RunningBot } from '@points-engine/bot';
 import { defaultProgramInput, programSchema } from '@points-engine/domain';
 import { BOT_EVENTS_QUEUE } from '@points-engine/jobs';
 import { createLogger } from '@points-engine/logger';
@@ -121,6 +124,17 @@ describe('earning on each request kind', () => {
     expect(await landed(`referral:${inviter.id}:${invited.id}`)).toMatchObject({ status: 'applied', amount: 500 });
     await say(invited, `/start ref_${inviter.id}`);
     expect((await balance(inviter)).balance).toBe(500);
+
+    // Someone who already earned is no newcomer: their /start ref_… pays nobody.
+    const regular = newUser();
+    const other = newUser();
+    const hello = telegram.peekNextMessageId();
+    await say(regular, 'hello');
+    await landed(`text_req:${regular.id}:${regular.id}:${hello}`);
+    const start = telegram.peekNextMessageId();
+    await say(regular, `/start ref_${other.id}`);
+    await landed(`daily_login:${regular.id}:${regular.id}:${start}`);
+    expect((await balance(other)).balance).toBe(0);
   });
 });
 
@@ -273,5 +287,46 @@ describe('Telegram Stars', () => {
     expect((await credited).params['text']).toBe('Purchase applied: +1000 Charge.');
     expect((await balance(user)).credit.available).toBe(1_000);
     expect(await landed(`stars:${charge}`)).toMatchObject({ status: 'applied' });
+  });
+});
+
+describe('the payment forwarder', () => {
+  it('keeps a payment until the engine takes it: retried through 503s, credited once', async () => {
+    // An engine that answers 503 twice, then is itself again.
+    let refusals = 2;
+    const flaky = createHttpServer((req, res) => {
+      if (refusals-- > 0) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable","message":"down"}');
+      const target = new URL(engine.url);
+      const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null, connectionName: `${engine.prefix}:forwarder-test` });
+    const forwarder = new PaymentForwarder({
+      connection, prefix: `${engine.prefix}:fwd`, logger, backoffMs: 50,
+      engine: new EngineApi({ url: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`, readerKey: reader, starsSecret: STARS_SECRET }),
+    });
+    const answers: string[] = [];
+    const user = newUser();
+    const charge = `stx_fwd_${user.id}`;
+    try {
+      const done = new Promise<void>((resolve) => forwarder.start(async (_forward, answer) => void (answers.push(answer.status), resolve())));
+      const payment = { currency: 'XTR', total_amount: 100, invoice_payload: 'pack:small', telegram_payment_charge_id: charge };
+      await forwarder.enqueue({ user_id: String(user.id), chat_id: user.id, lang: 'en', kind: 'successful_payment', payment });
+      // The same update delivered twice is one job.
+      await forwarder.enqueue({ user_id: String(user.id), chat_id: user.id, lang: 'en', kind: 'successful_payment', payment });
+      await done;
+      expect(answers).toEqual(['queued']);
+      expect(refusals).toBeLessThan(0);
+      expect(await landed(`stars:${charge}`)).toMatchObject({ status: 'applied' });
+      expect((await balance(user)).credit.available).toBe(1_000);
+    } finally {
+      await forwarder.close();
+      connection.disconnect();
+      await new Promise((resolve) => flaky.close(resolve));
+    }
   });
 });

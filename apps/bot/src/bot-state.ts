@@ -3,6 +3,8 @@ import type { Lang } from '@points-engine/i18n';
 
 /** How long a delivered event id is remembered: longer than BullMQ keeps completed bot-events jobs (a week). */
 const DELIVERED_TTL_SECONDS = 8 * 86_400;
+/** Users whose language is cached in memory; past this the cache starts over (Redis keeps them all). */
+const LANG_CACHE_MAX = 100_000;
 /** How long one delivery may hold its claim before another may try (a crashed bot's claim lapses). */
 const CLAIM_TTL_MS = 60_000;
 
@@ -24,6 +26,7 @@ export class BotState {
   async rememberLang(userId: string, lang: Lang): Promise<void> {
     if (this.langs.get(userId) === lang) return;
     await this.redis.hset(`${this.prefix}:lang`, userId, lang);
+    if (this.langs.size >= LANG_CACHE_MAX) this.langs.clear();
     this.langs.set(userId, lang);
   }
 

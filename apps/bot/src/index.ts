@@ -6,3 +6,4 @@ export { starsCatalogue, starsProduct, type StarsProduct } from './catalogue.ts'
 export { parseAdjustment } from './handlers/admin.handlers.ts';
 export { POINTS_BUTTONS } from './handlers/points.handlers.ts';
 export { langOfCode } from './bot-context.ts';
+export { PaymentForwarder, BOT_PAYMENTS_QUEUE, type StarsForward } from './payment-forwarder.ts';

@@ -14,6 +14,14 @@ const REFERRAL = /^ref_(\d{1,20})$/;
  */
 export function earningHandlers(deps: HandlerDeps): Composer<BotContext> {
   const bot = new Composer<BotContext>();
+  const isNewcomer = async (user: string): Promise<boolean> => {
+    try {
+      return (await deps.engine.balance(user, 'en')).lifetime_earned === 0;
+    } catch (error) {
+      deps.logger.warn({ err: error, user }, 'referral not counted: the engine could not say whether the user is new');
+      return false;
+    }
+  };
   const earn = (ctx: BotContext, activity: string, key: string, extra: { referred_user_id?: string; user_id?: string } = {}) => {
     const message = ctx.msg as Message;
     deps.client.earn({
@@ -27,12 +35,15 @@ export function earningHandlers(deps: HandlerDeps): Composer<BotContext> {
   };
 
   // /start: the daily login (the engine pays it once per program day), and a referral signup for
-  // the inviter of a `t.me/bot?start=ref_<id>` link (the engine refuses self- and re-referrals).
+  // the inviter of a `t.me/bot?start=ref_<id>` link. The engine refuses self- and re-referrals; the
+  // bot also pays only for a newcomer (nothing earned yet), so an old user cannot be "invited".
   bot.command('start', async (ctx) => {
     const user = String(ctx.from?.id);
-    earn(ctx, 'daily_login', `daily_login:${user}:${where(ctx.msg)}`);
     const inviter = REFERRAL.exec(ctx.match.trim())?.[1];
-    if (inviter && inviter !== user) earn(ctx, deps.program.earning.referral_signup_activity, `referral:${inviter}:${user}`, { user_id: inviter, referred_user_id: user });
+    if (inviter && inviter !== user && (await isNewcomer(user))) {
+      earn(ctx, deps.program.earning.referral_signup_activity, `referral:${inviter}:${user}`, { user_id: inviter, referred_user_id: user });
+    }
+    earn(ctx, 'daily_login', `daily_login:${user}:${where(ctx.msg)}`);
     await ctx.reply(ctx.t.welcome(ctx.from?.first_name ?? '', { admin: deps.config.BOT_ADMIN_IDS.includes(user), stars: deps.engine.hasStars }));
   });
 

@@ -1,6 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import type { BotContext } from '../bot-context.ts';
 import { starsCatalogue, starsProduct, type StarsProduct } from '../catalogue.ts';
+import type { StarsForward } from '../payment-forwarder.ts';
 import type { HandlerDeps } from './handler-deps.ts';
 
 const BUY = /^buy:(.{1,100})$/;
@@ -48,7 +49,7 @@ export function paymentsHandlers(deps: HandlerDeps): Composer<BotContext> {
     const kind = ctx.msg.successful_payment ? 'successful_payment' : 'refunded_payment';
     const paid = ctx.msg.successful_payment ?? ctx.msg.refunded_payment;
     if (!paid) return;
-    await payments.enqueue({
+    await handOver(deps, {
       user_id: String(ctx.from?.id),
       chat_id: ctx.chat.id,
       lang: ctx.lang,
@@ -58,4 +59,26 @@ export function paymentsHandlers(deps: HandlerDeps): Composer<BotContext> {
     await ctx.reply(kind === 'successful_payment' ? ctx.t.paymentReceived() : ctx.t.refundReceived());
   });
   return bot;
+}
+
+/**
+ * Telegram sends a payment once and counts the update handled whatever the handler does, so a
+ * payment must not be dropped here: queued for the forwarder (tried three times), else sent to the
+ * engine directly, else logged in full at `fatal` for an operator to replay by hand.
+ */
+async function handOver(deps: HandlerDeps, forward: StarsForward): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await deps.payments.enqueue(forward);
+    } catch (error) {
+      deps.logger.warn({ err: error, attempt, charge: forward.payment.telegram_payment_charge_id }, 'could not queue a stars payment');
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+  try {
+    const answer = await deps.engine.forwardStars({ user_id: forward.user_id, [forward.kind]: forward.payment });
+    deps.logger.info({ charge: forward.payment.telegram_payment_charge_id, answer: answer.status }, 'stars payment forwarded directly (its queue was unreachable)');
+  } catch (error) {
+    deps.logger.fatal({ err: error, forward }, 'STARS PAYMENT NOT FORWARDED: replay it to POST /webhooks/telegram-stars by hand');
+  }
 }

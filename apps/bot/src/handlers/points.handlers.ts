@@ -1,4 +1,4 @@
-import { Composer, InlineKeyboard } from 'grammy';
+import { Composer, GrammyError, InlineKeyboard } from 'grammy';
 import type { BotContext } from '../bot-context.ts';
 import { answerWith, typeLabel } from './engine-call.ts';
 import type { HandlerDeps } from './handler-deps.ts';
@@ -35,7 +35,12 @@ export function pointsHandlers(deps: HandlerDeps): Composer<BotContext> {
   for (const [data, screen] of Object.entries(screens)) {
     bot.callbackQuery(data, async (ctx) => {
       await ctx.answerCallbackQuery();
-      await answerWith(ctx, logger, () => screen.text(ctx), (text) => ctx.editMessageText(text, { reply_markup: screen.keyboard(ctx) }));
+      await answerWith(ctx, logger, () => screen.text(ctx), (text) =>
+        ctx.editMessageText(text, { reply_markup: screen.keyboard(ctx) }).catch((error: unknown) => {
+          // The same button pressed twice: Telegram refuses an edit that changes nothing.
+          if (!(error instanceof GrammyError && error.description.includes('message is not modified'))) throw error;
+        }),
+      );
     });
   }
 
