@@ -56,7 +56,10 @@ export async function startPointsBot(
   await bot.api.setMyCommands([...COMMAND_MENU.ru], { language_code: 'ru' });
   payments.start(async (forward, answer) => {
     if (answer.status !== 'rejected') return;
-    await bot.api.sendMessage(forward.chat_id, textsFor(forward.lang).paymentRejected(answer.message ?? answer.reason ?? answer.status));
+    // Telling the buyer is best effort: a failed message must not forward the payment again.
+    await bot.api
+      .sendMessage(forward.chat_id, textsFor(forward.lang).paymentRejected(answer.message ?? answer.reason ?? answer.status))
+      .catch((error: unknown) => logger.warn({ err: error, chat: forward.chat_id }, 'could not tell the buyer their payment was rejected'));
   });
   const events = consumeBotEvents({ connection: eventsRedis, prefix: config.QUEUE_PREFIX, logger }, handleBotEvent({ api: bot.api, state, program, logger }));
 
