@@ -114,6 +114,9 @@ describe('earning on each request kind', () => {
     expect(await landed(`text_req:${text}`)).toMatchObject({ amount: 10 });
     expect(await landed(`vision_req:${vision}`)).toMatchObject({ amount: 20 });
     expect(await landed(`chart_req:${chart}`)).toMatchObject({ amount: 15 });
+    // The login's streak milestone comes back from the engine as a message.
+    const streak = await telegram.waitForCall((c) => c.method === 'sendMessage' && c.params['chat_id'] === String(user.id) && String(c.params['text']).includes('streak'));
+    expect(streak.params['text']).toBe('1-day streak! Bonus +50 points.');
     expect((await balance(user)).balance).toBe(145);
   });
 
@@ -287,6 +290,14 @@ describe('Telegram Stars', () => {
     expect((await credited).params['text']).toBe('Purchase applied: +1000 Charge.');
     expect((await balance(user)).credit.available).toBe(1_000);
     expect(await landed(`stars:${charge}`)).toMatchObject({ status: 'applied' });
+  });
+
+  it('tells the buyer when the engine rejects a payment (underpaid), and credits nothing', async () => {
+    const user = newUser();
+    const told = telegram.waitForCall((c) => c.method === 'sendMessage' && c.params['chat_id'] === user.id && String(c.params['text']).includes('could not be credited'), { since: telegram.calls.length });
+    telegram.serviceMessage(user, { successful_payment: { currency: 'XTR', total_amount: 50, invoice_payload: 'pack:small', telegram_payment_charge_id: `stx_low_${user.id}`, provider_payment_charge_id: '' } });
+    expect((await told).params['text']).toMatch(/^⚠️ Your payment was received but could not be credited: .+\. Please contact support\.$/);
+    expect((await balance(user)).credit.available).toBe(0);
   });
 });
 
