@@ -166,6 +166,7 @@ describe('/points and its three buttons, /level, /leaderboard', () => {
 
     expect((await say(user, '/level')).params['text']).toMatch(/▶️ 🌱 1\. Beginner: from 0, ×1\n {3}📈 2\. Trader: from 1,000, ×1\.1/);
     expect((await say(user, '/leaderboard')).params['text']).toContain('🏆 Rating (this week)');
+    expect((await say(user, '/stats')).params['text']).toBe('📊 Last 7 days: earned 10 points\n• Text request: +10 (1×)');
   });
 
   it('speaks Russian to a user whose Telegram language is ru', async () => {

@@ -48,6 +48,14 @@ export const levelsAnswer = z.looseObject({
 });
 export type LevelsAnswer = z.output<typeof levelsAnswer>;
 
+export const statsAnswer = z.looseObject({
+  days: int,
+  earned: int,
+  by_type: z.array(z.looseObject({ type: z.string(), label: z.string(), transactions: int, earned: int })),
+  limited: z.array(z.looseObject({ reason: z.string().nullable(), reason_text: z.string().nullable(), count: int })),
+});
+export type StatsAnswer = z.output<typeof statsAnswer>;
+
 export const earningRulesAnswer = z.looseObject({
   level: z.looseObject({ level: int, name: z.string(), icon: z.string(), multiplier: z.number() }),
   tier: z.looseObject({ name: z.string(), multiplier: z.number() }),

@@ -12,6 +12,7 @@ import {
   leaderboardAnswer,
   levelsAnswer,
   paymentAnswer,
+  statsAnswer,
 } from './engine-api.schemas.ts';
 
 /** The engine answered an error (or something the bot cannot read); `status` 0 when it did not answer at all. */
@@ -62,6 +63,10 @@ export class EngineApi {
 
   levels(lang: Lang) {
     return this.read(levelsAnswer, '/api/points/levels', { lang });
+  }
+
+  stats(userId: string, lang: Lang, days = 7) {
+    return this.read(statsAnswer, '/api/points/stats', { user_id: userId, lang, days: String(days) });
   }
 
   earningRules(userId: string, lang: Lang) {

@@ -14,7 +14,7 @@ const backKeyboard = (ctx: BotContext) => new InlineKeyboard().text(ctx.t.button
 
 /**
  * /points with its three buttons (📜 History, 🏆 Rating, 📊 How to earn: each edits the message,
- * ⬅️ Back returns), /level and /leaderboard. Reads go to the engine's HTTP API with the reader key;
+ * ⬅️ Back returns), /level, /leaderboard and /stats. Reads go to the engine's HTTP API with the reader key;
  * whoever presses a button sees their own points.
  */
 export function pointsHandlers(deps: HandlerDeps): Composer<BotContext> {
@@ -50,6 +50,8 @@ export function pointsHandlers(deps: HandlerDeps): Composer<BotContext> {
       return ctx.t.levels(levels, balance.level);
     }),
   );
+
+  bot.command('stats', (ctx) => answerWith(ctx, logger, async () => ctx.t.stats(await engine.stats(me(ctx), ctx.lang))));
 
   bot.command('leaderboard', (ctx) => answerWith(ctx, logger, async () => ctx.t.rating(await engine.leaderboard(me(ctx), ctx.lang), me(ctx))));
   return bot;

@@ -9,6 +9,7 @@ import type {
   HistoryAnswer,
   LeaderboardAnswer,
   LevelsAnswer,
+  StatsAnswer,
 } from '../engine-api.schemas.ts';
 
 /** A history row's label: the activity's or the transaction type's, in the reader's language. */
@@ -25,6 +26,7 @@ export interface BotTexts {
   history(history: HistoryAnswer, label: TypeLabel): string;
   rating(board: LeaderboardAnswer, self: string): string;
   howToEarn(rules: EarningRulesAnswer): string;
+  stats(stats: StatsAnswer): string;
   levels(levels: LevelsAnswer, current: number | null): string;
   imageApplied(cost: number, balances: Record<string, number>): string;
   imageRejected(reasonText: string): string;

@@ -12,7 +12,7 @@ export const en: BotTexts = {
       '',
       '💬 a message: text request · 🖼 a photo: vision analysis · /chart BTC: technical analysis',
       '/points: your balance, history, rating and how to earn',
-      '/level: all levels · /leaderboard: the week\'s rating',
+      '/level: all levels · /leaderboard: the week\'s rating · /stats: your last 7 days',
       '/image: a paid demo (draws on your allowance, credit and points)',
       stars ? '/buy: subscriptions and credit packs for ⭐ Stars' : null,
       admin ? '\nAdmin: /points_analytics /points_config /points_grant /points_deduct /points_user' : null,
@@ -63,6 +63,12 @@ export const en: BotTexts = {
       r.streak.next ? `   next: ${r.streak.next.days} days (+${n(r.streak.next.bonus)}) in ${r.streak.next.logins_needed} login(s)` : '   every milestone reached',
       `👥 Invite a friend: +${n(r.referral.signup_bonus)}, and +${n(r.referral.purchase_bonus)} for each of their purchases`,
       `🎫 Subscriptions: ${r.subscriptions.map((s) => `${s.tier} ${x(s.multiplier)} +${n(s.bonus)}${s.current ? ' (yours)' : ''}`).join(', ')}`,
+    ].join('\n'),
+  stats: (st) =>
+    [
+      `📊 Last ${st.days} days: earned ${pts(st.earned)}`,
+      ...st.by_type.map((t) => `• ${t.label}: ${signed(t.earned)} (${t.transactions}×)`),
+      ...(st.limited.length > 0 ? ['Not counted:', ...st.limited.map((l) => `• ${l.reason_text ?? l.reason}: ${l.count}×`)] : []),
     ].join('\n'),
   levels: (l, current) =>
     ['🏅 Levels', ...l.levels.map((level) => `${level.level === current ? '▶️' : '  '} ${level.icon} ${level.level}. ${level.name}: from ${n(level.threshold)}, ${x(level.multiplier)}`)].join('\n'),

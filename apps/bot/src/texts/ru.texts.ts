@@ -14,7 +14,7 @@ export const ru: BotTexts = {
       '',
       '💬 сообщение: текстовый запрос · 🖼 фото: Vision анализ · /chart BTC: технический анализ',
       '/points: баланс, история, рейтинг и как заработать',
-      '/level: все уровни · /leaderboard: рейтинг недели',
+      '/level: все уровни · /leaderboard: рейтинг недели · /stats: ваши 7 дней',
       '/image: платное демо (списывает лимит, заряд и поинты)',
       stars ? '/buy: подписки и пакеты заряда за ⭐ Stars' : null,
       admin ? '\nАдмин: /points_analytics /points_config /points_grant /points_deduct /points_user' : null,
@@ -65,6 +65,12 @@ export const ru: BotTexts = {
       r.streak.next ? `   следующий бонус: ${r.streak.next.days} дн. (+${n(r.streak.next.bonus)}), входов осталось: ${r.streak.next.logins_needed}` : '   все бонусы серии получены',
       `👥 Пригласите друга: +${n(r.referral.signup_bonus)}, и +${n(r.referral.purchase_bonus)} за каждую его покупку`,
       `🎫 Подписки: ${r.subscriptions.map((s) => `${s.tier} ${x(s.multiplier)} +${n(s.bonus)}${s.current ? ' (ваша)' : ''}`).join(', ')}`,
+    ].join('\n'),
+  stats: (st) =>
+    [
+      `📊 За ${st.days} дн.: заработано ${pts(st.earned)}`,
+      ...st.by_type.map((t) => `• ${t.label}: ${signed(t.earned)} (${t.transactions}×)`),
+      ...(st.limited.length > 0 ? ['Не засчитано:', ...st.limited.map((l) => `• ${l.reason_text ?? l.reason}: ${l.count}×`)] : []),
     ].join('\n'),
   levels: (l, current) =>
     ['🏅 Уровни', ...l.levels.map((level) => `${level.level === current ? '▶️' : '  '} ${level.icon} ${level.level}. ${level.name}: от ${n(level.threshold)}, ${x(level.multiplier)}`)].join('\n'),
