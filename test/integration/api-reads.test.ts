@@ -274,6 +274,7 @@ describe('every read route: auth and input', () => {
     { path: '/api/points/leaderboard', bad: '/api/points/leaderboard?period=year', field: 'period', telegram: true },
     { path: '/api/points/levels', bad: '/api/points/levels?lang=fr', field: 'lang', telegram: true },
     { path: '/api/points/stats?user_id=u1', bad: '/api/points/stats?user_id=u1&days=0', field: 'days', telegram: true },
+    { path: '/api/points/earning-rules?user_id=u1', bad: '/api/points/earning-rules?user_id=u1&lang=fr', field: 'lang', telegram: true },
   ];
 
   for (const route of routes) {
@@ -307,7 +308,7 @@ describe('every read route: auth and input', () => {
   }
 
   it('a key read without user_id is 400 naming user_id', async () => {
-    for (const path of ['/api/points/balance', '/api/points/history', '/api/points/stats']) {
+    for (const path of ['/api/points/balance', '/api/points/history', '/api/points/stats', '/api/points/earning-rules']) {
       expect(await getJson(path, { key: reader })).toMatchObject({ status: 400, body: { field: 'user_id' } });
     }
   });

@@ -14,6 +14,7 @@ import { openApiRoutes } from './openapi/openapi.route.ts';
 import { leaderboardRoutes } from './routes/leaderboard.route.ts';
 import { levelsRoutes } from './routes/levels.route.ts';
 import { statsRoutes } from './routes/stats.route.ts';
+import { earningRulesRoutes } from './routes/earning-rules.route.ts';
 import { adminRoutes } from './routes/admin.route.ts';
 import { webhooksRoutes } from './routes/webhooks.route.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
@@ -50,6 +51,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(leaderboardRoutes(deps));
   api.use(levelsRoutes(deps));
   api.use(statsRoutes(deps));
+  api.use(earningRulesRoutes(deps));
   app.use('/api/points', api);
   app.use('/api/admin', adminRoutes(deps));
 

@@ -15,6 +15,7 @@ export * from './user-state.ts';
 export * from './decision.ts';
 export * from './decision-builder.ts';
 export * from './earning.ts';
+export * from './earning-rules.ts';
 export * from './allowance.ts';
 export * from './spending.ts';
 export * from './purchases.ts';

@@ -15,6 +15,7 @@ export { getRecordedTransaction, recordedKeys } from './queries/transaction.quer
 export { getLeaderboard, leaderboardWindow, LEADERBOARD_PERIODS, type LeaderboardPeriod, type LeaderboardView } from './queries/leaderboard.query.ts';
 export { listLevels } from './queries/levels.query.ts';
 export { getStats, type StatsView } from './queries/stats.query.ts';
+export { getEarningRules, type EarningRulesView } from './queries/earning-rules.query.ts';
 export { getAnalytics, type AnalyticsView } from './queries/analytics.query.ts';
 export { getAdminUserView, type AdminUserView } from './queries/admin-user.query.ts';
 export { describeProgram } from './queries/program.query.ts';

@@ -11,6 +11,7 @@ import { leaderboardQuery } from '../routes/leaderboard.route.ts';
 import { levelsQuery } from '../routes/levels.route.ts';
 import { balanceQuery, historyQuery } from '../routes/reads.route.ts';
 import { statsQuery } from '../routes/stats.route.ts';
+import { earningRulesQuery, earningRulesResponse } from '../routes/earning-rules.route.ts';
 import { keyParam, transactionQuery } from '../routes/transactions.route.ts';
 import { nowPaymentsIpnSchema, starsFlatSchema, starsUpdateSchema, tonPaymentSchema } from '../routes/webhooks.mapping.ts';
 import type { OperationDoc } from './operation.types.ts';
@@ -146,6 +147,13 @@ export const operations: OperationDoc[] = [
     summary: "A user's earnings by transaction type and by program day",
     query: statsQuery,
     responses: { 200: { description: 'the statistics' } },
+  },
+  {
+    method: 'get', path: '/api/points/earning-rules', tag: 'points', auth: 'reader_or_user',
+    summary: '"How to earn": every activity with what it earns this user now, limits and bonuses',
+    description: "Every earning activity with its label, base, the user's level and tier multipliers and what one event earns them now (before the rate limit and the daily cap), its rate limit and when it can earn again; the daily cap and what is left of it today; the streak, its milestones and the next one; the referral bonuses; the subscriptions with their multipliers and bonuses. A key reads any `user_id`; a Telegram user only their own (user_id may be left out). An unknown user gets the rules as they apply to a newcomer.",
+    query: earningRulesQuery,
+    responses: { 200: { description: 'the rules as they apply to the user now', schema: earningRulesResponse } },
   },
 
   // ---- admin -------------------------------------------------------------------------------
