@@ -2,10 +2,10 @@
 // (awaiting the outcome), read a transaction's status over HTTP, and tell the user about the
 // engine's events (typed bot events). Prints what happened, then one JSON line with the results.
 import { onBotEvent, PointsClient, type BotEvent, type ClientLogger } from '@points-engine/client';
-import { charge } from './charge.ts';
-import { readConfig } from './config.ts';
-import { messageFor } from './notices.ts';
-import { recordedStatus } from './transactions.ts';
+import { charge } from './charge.js';
+import { readConfig } from './config.js';
+import { messageFor } from './notices.js';
+import { recordedStatus } from './transactions.js';
 
 const config = readConfig();
 const logger: ClientLogger = {
@@ -20,13 +20,13 @@ const told: { type: BotEvent['type']; message: string }[] = [];
 let streakSeen: () => void = () => undefined;
 const streak = new Promise<void>((resolve) => (streakSeen = resolve));
 const events = onBotEvent({ redisUrl: config.redisUrl, prefix: config.prefix, logger }, async (event) => {
-  if (handled.has(event.event_id) || event.user_id !== config.userId) return;
+  if (handled.has(event.event_id)) return;
   handled.add(event.event_id);
   const message = messageFor(event);
   if (message === null) return;
   console.log(`→ user ${event.user_id}: ${message}`); // a real bot: await bot.sendMessage(...)
   told.push({ type: event.type, message });
-  if (event.type === 'streak_milestone') streakSeen();
+  if (event.type === 'streak_milestone' && event.user_id === config.userId) streakSeen();
 });
 
 const points = new PointsClient({ redisUrl: config.redisUrl, prefix: config.prefix, partitions: config.partitions, logger });
@@ -51,9 +51,20 @@ try {
   console.log(`earn ${dailyKey}: ${daily.status}${daily.reason ? ` (${daily.reason})` : ''}`);
 
   // The first daily login is a 1-day streak: the engine sends a streak_milestone event for it.
-  await Promise.race([streak, new Promise((_, reject) => setTimeout(() => reject(new Error('no streak_milestone event within 30 s')), 30_000))]);
+  await within(streak, 30_000, 'a streak_milestone event');
   console.log(JSON.stringify({ user_id: user, earned: [dailyKey, textKey], spends: [cheap, tooDear], transaction: daily, told }));
 } finally {
   await points.close();
   await events.close();
+}
+
+/** Resolves with `promise`, or rejects after `ms` (and leaves no timer behind). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
