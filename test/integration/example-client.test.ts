@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@points-engine/logger';
 import { startOutboxRelay, type RunningRelay } from '@points-engine/outbox';
 import { packPackages } from '../../scripts/pack-packages.ts';
+import { buildPackages } from '../support/build.ts';
 import { runCommand } from '../support/commands.ts';
 import { startTestEngine, type TestEngine } from '../support/engine.ts';
 import { randomUser, redisUrl } from '../support/services.ts';
@@ -22,8 +23,9 @@ let engine: TestEngine;
 let relay: RunningRelay;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'pe-example-'));
-  // Packing builds first (npm run build); it blocks this process, so it runs before the engine starts.
-  tarballs = packPackages(join(work, 'tarballs'));
+  await buildPackages();
+  // Packing blocks this process (npm pack, synchronously), so it runs before the engine starts.
+  tarballs = packPackages(join(work, 'tarballs'), { build: false });
   engine = await startTestEngine({ partitions: 2 });
   relay = startOutboxRelay(
     { db: engine.db, logger },

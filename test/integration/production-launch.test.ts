@@ -8,6 +8,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '@points-engine/db';
+import { buildPackages } from '../support/build.ts';
 import { runCommand } from '../support/commands.ts';
 import { clearPrefix, createTestDatabase, redisUrl, uniquePrefix } from '../support/services.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -21,7 +22,7 @@ const temps: string[] = [];
 beforeAll(async () => {
   database = await createTestDatabase();
   // Once, for every launch below (npm start builds again, which finds nothing to do).
-  await runCommand('npm', ['run', '-s', 'build'], { cwd: ROOT, env: childEnv() });
+  await buildPackages(childEnv());
 }, 180_000);
 afterAll(async () => {
   await database?.close();
