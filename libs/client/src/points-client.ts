@@ -18,11 +18,15 @@ import { EventValidationError, IdempotencyConflictError, OutcomeTimeoutError } f
 import type { SpendOutcome } from './outcome.ts';
 
 export interface PointsClientOptions {
+  /** The engine's Redis (REDIS_URL); or pass `connection`. */
   redisUrl?: string;
   /** An existing connection to share (the client then leaves it open on close). */
   connection?: Redis;
+  /** The engine's QUEUE_PREFIX. */
   prefix: string;
+  /** The engine's QUEUE_PARTITIONS: events are routed to a partition by a hash of the user id, so it must match. */
   partitions: number;
+  /** Where `earn()` reports events it dropped or could not queue (it never throws). */
   logger?: ClientLogger;
   /** How long `earn()` gathers events before sending them as one job (Kafka's linger.ms). */
   lingerMs?: number;
