@@ -132,7 +132,7 @@ describe('production launches stop gracefully on SIGTERM', () => {
     } finally {
       npm.child.kill('SIGKILL');
     }
-  });
+  }, 120_000);
 
   it('the Dockerfile\'s CMD, run directly with its health port as compose sets it: node is the process, SIGTERM stops it gracefully with exit 0', async () => {
     const [command, ...args] = dockerCmd();
@@ -149,7 +149,7 @@ describe('production launches stop gracefully on SIGTERM', () => {
     } finally {
       engine.child.kill('SIGKILL');
     }
-  });
+  }, 120_000);
 
   it('PM2 (ecosystem.config.cjs, points-api): pm2 stop signals the API (SIGINT, PM2\'s only stop signal by default), which finishes and exits 0; no process is left', async () => {
     const home = mkdtempSync(join(tmpdir(), 'pe-pm2-'));
@@ -178,5 +178,5 @@ describe('production launches stop gracefully on SIGTERM', () => {
     // `pm2 kill` answers before its daemon has exited.
     if (daemon === undefined) throw new Error('the PM2 daemon did not start');
     await waitUntil('the PM2 daemon to exit', async () => (isAlive(daemon) ? undefined : true), 20_000);
-  });
+  }, 120_000);
 });
