@@ -1,5 +1,5 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine); relays run in this process or as the real worker entry point on that database/prefix, one at a time.
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,7 +127,8 @@ describe('events back to the bot: bot-events queue', () => {
         event_id: row.event_id,
         type: 'level_up',
         user_id: user,
-        payload: { type: 'level_up', userId: user, from: 1, to: 2, idempotency_key: `lvl:${user}` },
+        // Typed by the client: the type's fields (the envelope carries type and user id).
+        payload: { from: 1, to: 2, idempotency_key: `lvl:${user}` },
         created_at: row.created_at.toISOString(),
       });
       const job = await botEvents.getJob(row.event_id);
@@ -142,7 +143,7 @@ describe('events back to the bot: bot-events queue', () => {
   it('several relays share the rows (SKIP LOCKED): each row is published by exactly one of them', async () => {
     const before = await engine.db.selectFrom('outbox').select('id').where('delivered_at', 'is', null).execute();
     expect(before).toEqual([]);
-    await sql`INSERT INTO outbox (type, user_id, payload) SELECT 'streak_milestone', 'many_' || g, jsonb_build_object('streak', g) FROM generate_series(1, 300) g`.execute(engine.db);
+    await sql`INSERT INTO outbox (type, user_id, payload) SELECT 'streak_milestone', 'many_' || g, jsonb_build_object('streak', g, 'bonus', 0, 'idempotency_key', 'many:' || g) FROM generate_series(1, 300) g`.execute(engine.db);
     const published: string[] = [];
     const connection = new Redis(redisUrl(), { connectionName: `${engine.prefix}:test-publisher` });
     const real = new QueuePublisher({ connection, prefix: engine.prefix, botEvents: true });
@@ -170,6 +171,27 @@ describe('events back to the bot: bot-events queue', () => {
     } finally {
       await counting.close();
       connection.disconnect();
+    }
+  });
+
+  it('a type the client does not know arrives as `unknown` with its real type; a payload that does not fit its type fails as unrecoverable, kept', async () => {
+    const listener = new QueueEvents(BOT_EVENTS_QUEUE, { connection: { url: redisUrl() }, prefix: engine.prefix });
+    try {
+      await listener.waitUntilReady();
+      const envelope = (type: string, payload: Record<string, unknown>) => ({ event_id: randomUUID(), type, user_id: randomUser('typed'), payload, created_at: new Date().toISOString() });
+      const future = envelope('badge_earned', { badge: 'gold' });
+      await botEvents.add(future.type, future, { jobId: future.event_id });
+      expect(await inbox.waitFor(future.event_id)).toEqual({ ...future, type: 'unknown', unknown_type: 'badge_earned' });
+
+      const broken = envelope('level_up', { from: 'one', to: 2, idempotency_key: 'k' });
+      const job = await botEvents.add(broken.type, broken, { jobId: broken.event_id, attempts: 5 });
+      await expect(job.waitUntilFinished(listener, 20_000)).rejects.toThrow(/invalid bot event: invalid level_up payload: from:/);
+      const failed = await botEvents.getJob(broken.event_id);
+      expect(await failed?.getState()).toBe('failed');
+      expect(failed?.attemptsMade).toBe(1);
+      expect(inbox.count(broken.event_id)).toBe(0);
+    } finally {
+      await listener.close();
     }
   });
 

@@ -1,9 +1,9 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { BOT_EVENTS_QUEUE, botEventSchema, createRedis, type BotEvent } from '@points-engine/jobs';
+import { BOT_EVENTS_QUEUE, botEventSchema, createRedis, parseBotEvent, type BotEvent } from '@points-engine/jobs';
 import type { ClientLogger } from './client-logger.ts';
 
-export type { BotEvent } from '@points-engine/jobs';
+export type { BotEvent, BotEventPayload, BotEventType, KnownBotEvent, UnknownBotEvent } from '@points-engine/jobs';
 
 export interface BotEventConsumerOptions {
   redisUrl?: string;
@@ -16,7 +16,11 @@ export interface BotEventConsumerOptions {
   logger?: ClientLogger;
 }
 
-/** Handles one event; throwing retries it later (exponential backoff, 8 attempts). */
+/**
+ * Handles one event, typed by `type` (an event of a type this version does not know arrives as
+ * `type: 'unknown'` with its real type in `unknown_type`); throwing retries it later (exponential
+ * backoff, 8 attempts).
+ */
 export type BotEventHandler = (event: BotEvent, job: Job) => unknown;
 
 export interface BotEventSubscription {
@@ -31,9 +35,12 @@ export interface BotEventSubscription {
  * `event_id` can arrive twice (after a crash of the engine's relay, or a handler that failed
  * after acting), so make the handler idempotent by `event_id`.
  *
+ * A job whose data is not a bot event, or whose payload does not match its type's schema, fails
+ * as unrecoverable with the reason (kept in the failed set); the handler never sees it.
+ *
  * ```ts
  * const sub = onBotEvent({ redisUrl, prefix: 'pe' }, async (event) => {
- *   if (event.type === 'level_up') await bot.sendMessage(event.user_id, `Level ${event.payload['to']}!`);
+ *   if (event.type === 'level_up') await bot.sendMessage(event.user_id, `Level ${event.payload.to}!`);
  * });
  * ```
  */
@@ -43,9 +50,11 @@ export function onBotEvent(options: BotEventConsumerOptions, handler: BotEventHa
   const worker = new Worker(
     BOT_EVENTS_QUEUE,
     async (job: Job) => {
-      const parsed = botEventSchema.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`invalid bot event: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      return handler(parsed.data, job);
+      const envelope = botEventSchema.safeParse(job.data);
+      if (!envelope.success) throw new UnrecoverableError(`invalid bot event: ${envelope.error.issues[0]?.message ?? 'invalid'}`);
+      const typed = parseBotEvent(envelope.data);
+      if (!typed.ok) throw new UnrecoverableError(`invalid bot event: ${typed.error}`);
+      return handler(typed.event, job);
     },
     { connection, prefix: options.prefix, concurrency: options.concurrency ?? 8 },
   );

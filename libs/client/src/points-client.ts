@@ -1,6 +1,6 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { payloadHash, pointsEventSchema, type JobOutcome, type PointsEvent, type PointsEventInput } from '@points-engine/domain';
+import { payloadHash, pointsEventSchema, type PointsEvent, type PointsEventInput } from '@points-engine/domain';
 import {
   BATCH_JOB_NAME,
   batchJobId,
@@ -15,13 +15,18 @@ import {
 } from '@points-engine/jobs';
 import type { ClientLogger } from './client-logger.ts';
 import { EventValidationError, IdempotencyConflictError, OutcomeTimeoutError } from './errors.ts';
+import type { SpendOutcome } from './outcome.ts';
 
 export interface PointsClientOptions {
+  /** The engine's Redis (REDIS_URL); or pass `connection`. */
   redisUrl?: string;
   /** An existing connection to share (the client then leaves it open on close). */
   connection?: Redis;
+  /** The engine's QUEUE_PREFIX. */
   prefix: string;
+  /** The engine's QUEUE_PARTITIONS: events are routed to a partition by a hash of the user id, so it must match. */
   partitions: number;
+  /** Where `earn()` reports events it dropped or could not queue (it never throws). */
   logger?: ClientLogger;
   /** How long `earn()` gathers events before sending them as one job (Kafka's linger.ms). */
   lingerMs?: number;
@@ -34,9 +39,6 @@ export interface PointsClientOptions {
   /** First retry delay, doubling (JOB_BACKOFF_MS; default 250). */
   backoffMs?: number;
 }
-
-/** The outcome of an event as the worker returns it. */
-export type SpendOutcome = JobOutcome;
 
 /**
  * The producer client for bot handlers and webhook code. `earn()` never throws into the caller:
@@ -83,7 +85,7 @@ export class PointsClient {
     }
   }
 
-  /** Enqueues one event as its own job (id derived from its key); resolves with the job id. */
+  /** Enqueues one event as its own job (id derived from its key); resolves with the job id. Throws EventValidationError on bad input. */
   async send(input: PointsEventInput): Promise<{ jobId: string; queue: string }> {
     const event = parse(input);
     const job = await this.addEvent(event);
@@ -133,7 +135,13 @@ export class PointsClient {
     return this.eventsUnder(this.sendJobKeys(events), events);
   }
 
-  /** Enqueues a spend (or any event) and waits for its outcome: applied with balances, or rejected with a reason. */
+  /**
+   * Enqueues a spend (or any event) and waits for its outcome: applied with balances, or rejected
+   * with a reason. Throws EventValidationError (bad input; nothing sent), IdempotencyConflictError
+   * (the key was used with another payload), OutcomeTimeoutError (no outcome in time; the event
+   * stays queued and will be applied), or a Redis error (nothing may have been sent: retry with
+   * the same key).
+   */
   async spend(input: PointsEventInput, options: { timeoutMs?: number } = {}): Promise<SpendOutcome> {
     const event = parse(input);
     const job = await this.addEvent(event);

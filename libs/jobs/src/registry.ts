@@ -78,7 +78,10 @@ export const BOT_EVENTS_QUEUE = 'bot-events';
 export const CALLBACKS_QUEUE = 'callbacks';
 /** The types the engine writes today; a consumer should ignore a type it does not know. */
 export const BOT_EVENT_TYPES = ['level_up', 'streak_milestone', 'purchase_applied', 'hold_lapsed', 'points_expiring'] as const;
-/** The data of a `bot-events` job (its name is the type) and the body of an HTTP callback. */
+/**
+ * The data of a `bot-events` job (its name is the type) and the body of an HTTP callback: the
+ * envelope, any type, payload untyped. The client types it (bot-event-payloads.ts).
+ */
 export const botEventSchema = z.object({
   event_id: z.uuid(),
   type: z.string().min(1),
@@ -86,7 +89,7 @@ export const botEventSchema = z.object({
   payload: z.record(z.string(), z.unknown()),
   created_at: z.iso.datetime({ offset: true }),
 });
-export type BotEvent = z.output<typeof botEventSchema>;
+export type BotEventEnvelope = z.output<typeof botEventSchema>;
 
 export const BOT_EVENT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,

@@ -1,4 +1,4 @@
-import type { BotEvent } from '@points-engine/jobs';
+import type { BotEventEnvelope } from '@points-engine/jobs';
 
 /** The outbox columns a delivery carries. */
 export interface OutboxRow {
@@ -11,7 +11,7 @@ export interface OutboxRow {
 }
 
 /** What the bot receives for an outbox row: the job data on `bot-events` and the callback body. */
-export function toBotEvent(row: OutboxRow): BotEvent {
+export function toBotEvent(row: OutboxRow): BotEventEnvelope {
   return {
     event_id: row.event_id,
     type: row.type,

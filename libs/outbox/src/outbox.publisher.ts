@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { BOT_EVENT_JOB_OPTIONS, BOT_EVENTS_QUEUE, CALLBACKS_QUEUE, callbackJobOptions, type BotEvent } from '@points-engine/jobs';
+import { BOT_EVENT_JOB_OPTIONS, BOT_EVENTS_QUEUE, CALLBACKS_QUEUE, callbackJobOptions, type BotEventEnvelope } from '@points-engine/jobs';
 
 /** Hands bot events to their transport; resolves only once every one was accepted. */
 export interface OutboxPublisher {
-  publish(events: readonly BotEvent[]): Promise<void>;
+  publish(events: readonly BotEventEnvelope[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export class QueuePublisher implements OutboxPublisher {
     this.callbacks = options.callbacks ? new Queue(CALLBACKS_QUEUE, { connection, prefix }) : null;
   }
 
-  async publish(events: readonly BotEvent[]): Promise<void> {
+  async publish(events: readonly BotEventEnvelope[]): Promise<void> {
     if (events.length === 0) return;
     const jobs = (opts: object) => events.map((event) => ({ name: event.type, data: event, opts: { ...opts, jobId: event.event_id } }));
     const callbacks = this.options.callbacks;
