@@ -4,7 +4,7 @@ import { prettyDestination } from './pretty.ts';
 
 export type { Logger };
 export { LOG_FORMATS, resolveLogFormat, type LogFormat, type LogFormatSetting } from './log-format.ts';
-export { compactRequestRecord } from './pretty.ts';
+export { compactRequestRecord, prettyDestination } from './pretty.ts';
 
 /** Paths that may carry secrets; pino replaces them before a line is written. */
 export const REDACTED_PATHS = [

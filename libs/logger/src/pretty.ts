@@ -28,11 +28,11 @@ interface PinoPretty {
 
 /**
  * Where a pretty logger writes: each JSON line pino produces (already redacted) is compacted and
- * rendered by pino-pretty in this thread, then written synchronously to stdout, so nothing is
+ * rendered by pino-pretty in this thread, then written synchronously to stdout (`out`), so nothing is
  * lost when the process exits right after a line. pino-pretty is loaded only here: a JSON process
  * never pays for it.
  */
-export function prettyDestination(colorize: boolean): DestinationStream {
+export function prettyDestination(colorize: boolean, out: { write(text: string): unknown } = pino.destination({ dest: 1, sync: true })): DestinationStream {
   const { prettyFactory, isColorSupported } = createRequire(import.meta.url)('pino-pretty') as PinoPretty;
   const render = prettyFactory({
     colorize: colorize && isColorSupported,
@@ -40,17 +40,16 @@ export function prettyDestination(colorize: boolean): DestinationStream {
     ignore: 'pid,hostname',
     singleLine: true,
   });
-  const stdout = pino.destination({ dest: 1, sync: true });
   return {
     write(line: string) {
       let record: unknown;
       try {
         record = JSON.parse(line);
       } catch {
-        stdout.write(line);
+        out.write(line);
         return;
       }
-      stdout.write(isRecord(record) ? render(compactRequestRecord(record)) : line);
+      out.write(isRecord(record) ? render(compactRequestRecord(record)) : line);
     },
   };
 }
