@@ -1,6 +1,7 @@
 // Pure: the CLI's option parsers, its key table and its usage errors, run in-process with captured output; no command here reaches a database.
 import { describe, expect, it } from 'vitest';
 import { SCOPES } from '@points-engine/auth';
+import { UNAPPLIED_AFTER_SECONDS } from '@points-engine/runtime';
 import { runCli } from '../../apps/cli/src/cli.ts';
 import { commandLine } from '../../apps/cli/src/cli-errors.ts';
 import { keyId, SCOPE_HELP, wholeNumber } from '../../apps/cli/src/cli-options.ts';
@@ -47,6 +48,11 @@ describe('usage', () => {
       expect(out).toBe('');
       expect(err).toMatch(/^Usage: points-engine/);
     }
+  });
+
+  it("reconcile's help shows the runtime's threshold of unapplied events as its default", async () => {
+    const help = (await cli('reconcile', '--help')).out.replace(/\s+/g, ' ');
+    expect(help).toContain(`report accepted events not applied after this long (default: ${UNAPPLIED_AFTER_SECONDS})`);
   });
 
   it("the help of keys create lists every scope @points-engine/auth knows", async () => {
