@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import { pino, type DestinationStream } from 'pino';
 
 type LogRecord = Record<string, unknown>;
+// What the request-log middleware writes besides the usual fields; the compact message says it all.
+const REQUEST_FIELDS = new Set(['req', 'res', 'ms', 'key_id', 'telegram_user_id', 'aborted', 'component']);
 const isRecord = (value: unknown): value is LogRecord => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
@@ -12,7 +14,8 @@ const isRecord = (value: unknown): value is LogRecord => typeof value === 'objec
 export function compactRequestRecord(record: LogRecord): LogRecord {
   const { req, res } = record;
   if (!isRecord(req) || !isRecord(res) || typeof req['method'] !== 'string') return record;
-  const { req: _req, res: _res, ms, key_id, telegram_user_id, aborted, component: _component, ...rest } = record;
+  const { ms, key_id, telegram_user_id, aborted } = record;
+  const rest = Object.fromEntries(Object.entries(record).filter(([field]) => !REQUEST_FIELDS.has(field)));
   const parts = [req['method'], String(req['url'] ?? ''), String(res['statusCode'] ?? '')];
   if (typeof ms === 'number') parts.push(`${ms.toFixed(1)} ms`);
   if (key_id !== undefined) parts.push(`key ${String(key_id)}`);
