@@ -1,7 +1,11 @@
 // Isolation: its own database and BullMQ prefix (startTestEngine), a clock fixed at the start so program days cannot roll over mid-file, random user ids.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInitData } from '@points-engine/auth';
-import { defaultProgram, programSchema, type Program } from '@points-engine/domain';
+import { loadProgram } from '@points-engine/config';
+import { defaultProgram, type Program } from '@points-engine/domain';
 import { randomUser } from '../support/services.ts';
 import { startTestEngine, TEST_BOT_TOKEN, type TestEngine } from '../support/engine.ts';
 
@@ -204,13 +208,23 @@ describe('GET /api/admin/analytics', () => {
 });
 
 describe('GET /api/admin/config', () => {
-  it('answers the running program as an operator writes it, which loads back to the same program', async () => {
+  it('answers the program document itself (multipliers as decimals), which saved to a file loads back as PROGRAM_FILE to the running program', async () => {
     const { status, body } = await call('GET', '/api/admin/config');
     expect(status).toBe(200);
-    expect(body['program'].levels[1]).toMatchObject({ level: 2, threshold: 1_000, multiplier: 1.1 });
-    expect(body['program'].tiers.VIP.multiplier).toBe(2);
-    expect(body['program'].spending.order).toEqual(['points']);
-    expect(programSchema.parse(body['program'])).toEqual(engine.ledger.program);
+    // The document, not wrapped in anything: its top level is the program's own fields.
+    expect(Object.keys(body).sort()).toEqual(Object.keys(engine.ledger.program).sort());
+    expect(body['levels'][1]).toMatchObject({ level: 2, threshold: 1_000, multiplier: 1.1 });
+    expect(body['tiers'].VIP.multiplier).toBe(2);
+    expect(body['spending'].order).toEqual(['points']);
+
+    const dir = await mkdtemp(join(tmpdir(), 'pe-program-'));
+    try {
+      const file = join(dir, 'program.json');
+      await writeFile(file, JSON.stringify(body, null, 2));
+      expect(loadProgram(file)).toEqual(engine.ledger.program);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -84,7 +84,7 @@ describe('revocation reaches every API process at once (issue 10 item 10)', () =
     expect((await send({ kind: 'purchase_bonus', idempotency_key: `cli-buy:${user}`, user_id: user, product: { type: 'credit_pack', pack: 'small' } })).status).toBe(202);
     expect((await send({ kind: 'set_token_balance', idempotency_key: `cli-tok:${user}`, user_id: user, token_balance: '5' })).status).toBe(202);
     expect((await send({ kind: 'grant', idempotency_key: `cli-grant:${user}`, user_id: user, amount: 5, reason: 'x' })).status).toBe(403);
-    expect(await cli('keys', 'list')).toMatch(new RegExp(`${id}  shop  \\[payments,holdings\\]  active until `));
+    expect(await cli('keys', 'list')).toMatch(new RegExp(`^${id}  shop +payments,holdings +active `, 'm'));
     await cli('keys', 'revoke', id);
     await registryHolds(engine.registry, (r) => !r.has(id));
     expect((await send({ kind: 'purchase_bonus', idempotency_key: `cli-buy2:${user}`, user_id: user, product: { type: 'credit_pack', pack: 'small' } })).status).toBe(401);

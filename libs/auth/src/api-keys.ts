@@ -15,15 +15,33 @@ export function parseApiKey(presented: string): { id: string; secret: string } |
   return match ? { id: match[1] as string, secret: match[2] as string } : null;
 }
 
+const newSecret = (): string => randomBytes(32).toString('base64url');
+
 /** Creates a key; the full key is returned once and only its hash is stored. */
 export async function createApiKey(db: Executor, name: string, scopes: Scope[], options: { expiresAt?: Date } = {}): Promise<{ id: string; key: string }> {
   const id = randomBytes(6).toString('hex');
-  const secret = randomBytes(32).toString('base64url');
+  const secret = newSecret();
   await db
     .insertInto('api_keys')
     .values({ id, name, scopes, secret_hash: hashSecret(secret).toString('hex'), expires_at: options.expiresAt ?? null })
     .execute();
   return { id, key: `pe_${id}.${secret}` };
+}
+
+/**
+ * Gives a live key a new secret, keeping its id, name and scopes (and its expiry unless a new one
+ * is given); null if there is no such live key. The old secret stops working at once in every API
+ * process: the update notifies them (0006-api-keys's trigger) and each re-reads its keys.
+ */
+export async function rotateApiKey(db: Executor, id: string, options: { expiresAt?: Date } = {}): Promise<{ id: string; key: string } | null> {
+  const secret = newSecret();
+  const result = await db
+    .updateTable('api_keys')
+    .set({ secret_hash: hashSecret(secret).toString('hex'), ...(options.expiresAt ? { expires_at: options.expiresAt } : {}) })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n ? { id, key: `pe_${id}.${secret}` } : null;
 }
 
 /** Revokes a key by id; false if there is no such live key. Every API process drops it at once (0006-api-keys's trigger). */
@@ -32,6 +50,7 @@ export async function revokeApiKey(db: Executor, id: string): Promise<boolean> {
   return result.numUpdatedRows > 0n;
 }
 
+/** Every key, revoked ones included, oldest first (`keys list`). */
 export async function listApiKeys(db: Executor) {
   return db.selectFrom('api_keys').select(['id', 'name', 'scopes', 'created_at', 'revoked_at', 'expires_at', 'last_used_at']).orderBy('created_at').execute();
 }

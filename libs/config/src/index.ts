@@ -1,3 +1,4 @@
-export { envSchema, type Env } from './env.schema.ts';
+export { envSchema, envVariables, type Env } from './env.schema.ts';
+export { envVariableDocs, renderEnvExample, renderEnvTable, type EnvVariableDoc } from './env-docs.ts';
 export { loadConfig, ConfigError } from './load-config.ts';
 export { loadProgram } from './load-program.ts';

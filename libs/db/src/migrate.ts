@@ -23,11 +23,18 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+// Migrations are written against no schema type: they run before the schema exists.
+const migrator = (db: Kysely<Database>): Migrator =>
+  new Migrator({ db: db as unknown as Kysely<unknown>, provider, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+
 /** Applies every pending migration; throws with the failing migration's error. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  // Migrations are written against no schema type: they run before the schema exists.
-  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migrator(db).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The migrations this code knows that the database has not applied, in order. Reads only: creates nothing. */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  return (await migrator(db).getMigrations()).filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
 }

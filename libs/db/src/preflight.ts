@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { redactUrl } from './ensure-database.ts';
 
@@ -31,6 +30,9 @@ export async function checkPostgres(url: string): Promise<void> {
 
 /** Fails with a one-paragraph message naming the URL and how to start Redis. */
 export async function checkRedis(url: string): Promise<void> {
+  // Loaded here, not at the top: the CLI imports this package for PostgreSQL alone and should not
+  // pay for loading ioredis.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 5_000, retryStrategy: () => null });
   redis.on('error', () => undefined);
   try {

@@ -1,6 +1,10 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import type { LogFormat } from './log-format.ts';
+import { prettyDestination } from './pretty.ts';
 
 export type { Logger };
+export { LOG_FORMATS, resolveLogFormat, type LogFormat, type LogFormatSetting } from './log-format.ts';
+export { compactRequestRecord, prettyDestination } from './pretty.ts';
 
 /** Paths that may carry secrets; pino replaces them before a line is written. */
 export const REDACTED_PATHS = [
@@ -20,10 +24,13 @@ export const REDACTED_PATHS = [
   '*.password',
 ];
 
-/** Creates the process logger; JSON lines to stdout, secrets redacted. */
-export function createLogger(options: { level: string; name?: string } & LoggerOptions): Logger {
-  return pino({
-    ...options,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  });
+/**
+ * Creates the process logger, secrets redacted: JSON lines to stdout, or with `format: 'pretty'`
+ * human lines (colours when stdout is a terminal). JSON is the default: a process picks its format
+ * with resolveLogFormat.
+ */
+export function createLogger(options: { level: string; name?: string; format?: LogFormat } & LoggerOptions): Logger {
+  const { format = 'json', ...rest } = options;
+  const settings: LoggerOptions = { ...rest, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return format === 'pretty' ? pino(settings, prettyDestination(process.stdout.isTTY === true)) : pino(settings);
 }

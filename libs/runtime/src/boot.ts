@@ -2,7 +2,7 @@ import { loadConfig, loadProgram, ConfigError, type Env } from '@points-engine/c
 import { checkPostgres, checkRedis, connectDatabase, ensureDatabase, migrateToLatest, redactUrl, ServiceUnavailableError, type DbHandle } from '@points-engine/db';
 import { ASSETS, SYSTEM_ACCOUNTS, type Program } from '@points-engine/domain';
 import { createRedis, readRedisDurability, type RedisDurability } from '@points-engine/jobs';
-import { createLogger, type Logger } from '@points-engine/logger';
+import { createLogger, resolveLogFormat, type LogFormat, type Logger } from '@points-engine/logger';
 import { ensureSystemAccounts, type LedgerContext } from '@points-engine/ledger';
 import { createClock } from './clock.ts';
 import type { Signals } from './signals.ts';
@@ -11,6 +11,8 @@ export interface Booted {
   config: Readonly<Env>;
   program: Program;
   logger: Logger;
+  /** How the logger writes (LOG_FORMAT, or on `auto` whether stdout is a terminal). */
+  logFormat: LogFormat;
   database: DbHandle;
   ledger: LedgerContext;
   /** Redis persistence as found at start (what a Redis crash would lose). */
@@ -34,7 +36,8 @@ export async function boot(name: string, signals?: Signals, env: Record<string, 
     if (error instanceof ConfigError) exitWith(error.message);
     throw error;
   }
-  const logger = createLogger({ level: config.LOG_LEVEL, name });
+  const logFormat = resolveLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true);
+  const logger = createLogger({ level: config.LOG_LEVEL, name, format: logFormat });
   signals?.useLogger(logger);
   try {
     await Promise.all([checkPostgres(config.DATABASE_URL), checkRedis(config.REDIS_URL)]);
@@ -54,6 +57,7 @@ export async function boot(name: string, signals?: Signals, env: Record<string, 
     config,
     program,
     logger,
+    logFormat,
     database,
     redisDurability,
     ledger: {

@@ -6,3 +6,5 @@ export { OutageGate, type OutageGateOptions, type Pausable } from './outage-gate
 export { setAsideWhileUnavailable } from './set-aside.ts';
 export { acceptedSources, UNAPPLIED_AFTER_SECONDS } from './accepted-sources.ts';
 export { healthServerIfConfigured, startHealthServer, type HealthServer } from './health-server.ts';
+export { announceBooted, announceReady, bannerRecord, bannerText, reachableUrl, readyFacts, type ReadyFacts } from './banner.ts';
+export { ENV_FILE_NAME, envFilePath, loadEnvFileIfPresent } from './env-file.ts';

@@ -165,8 +165,8 @@ export const operations: OperationDoc[] = [
   },
   {
     method: 'get', path: '/api/admin/config', tag: 'admin', auth: 'admin',
-    summary: 'The program in force, described',
-    responses: { 200: { description: '`program`' } },
+    summary: 'The program in force, as a program file',
+    responses: { 200: { description: 'the program document (multipliers as decimals): saved to a file, it loads back as PROGRAM_FILE' } },
   },
   {
     method: 'get', path: '/api/admin/users/:user_id', tag: 'admin', auth: 'admin',

@@ -22,8 +22,9 @@ export function adminRoutes(deps: ApiDeps): Router {
     res.json(await getAnalytics(deps.db, deps.program, now(), pickLang(req, lang)));
   });
 
+  // The program document itself (not wrapped): saved to a file, it loads back as PROGRAM_FILE.
   router.get('/config', (_req, res) => {
-    res.json({ program: describeProgram(deps.program) });
+    res.json(describeProgram(deps.program));
   });
 
   router.use(adminUserRoutes(deps));
