@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_EVENT_TIME_BOUND, MAX_EVENT_AGE_SECONDS, MAX_EVENT_FUTURE_SECONDS, purchaseBonusEventSchema } from '@points-engine/domain';
+import { corsOriginsSchema } from './cors-origins.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
@@ -127,6 +128,11 @@ export const envSchema = z.object({
     }),
   /** How often each API process re-reads every API key even without a change notification (the fallback). */
   API_KEYS_REFRESH_SECONDS: int(1, 86_400).default(60),
+  /**
+   * Browser pages on these origins may call the Mini App reads (CORS): a comma list of exact
+   * origins, or `*`; unset: no CORS headers (docs/api.md#cors).
+   */
+  CORS_ORIGINS: corsOriginsSchema,
   /** Requests per minute one Telegram Mini App user may make (reads signed with initData). */
   TELEGRAM_USER_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(120),
   /** NOWPayments IPN secret (HMAC-SHA512 of `x-nowpayments-sig`); POST /webhooks/nowpayments is off (404) when unset. */

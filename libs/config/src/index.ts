@@ -1,3 +1,4 @@
 export { envSchema, type Env } from './env.schema.ts';
 export { loadConfig, ConfigError } from './load-config.ts';
 export { loadProgram } from './load-program.ts';
+export { ANY_ORIGIN, corsOriginsSchema, type CorsOrigins } from './cors-origins.ts';

@@ -100,6 +100,7 @@ function operation(op: OperationDoc): Json {
     tags: [op.tag],
     security: security(op.auth),
     'x-auth': op.auth,
+    ...(op.cors ? { 'x-cors': true } : {}),
   };
   const params = parameters(op);
   if (params.length > 0) out['parameters'] = params;

@@ -46,6 +46,11 @@ export interface OperationDoc {
   description?: string;
   tag: string;
   auth: OperationAuth;
+  /**
+   * Open to browser pages on the CORS_ORIGINS origins (a Mini App on another origin); the path
+   * must have no `:params`. Everything else answers browsers of other origins without CORS headers.
+   */
+  cors?: true;
   /** Path parameters (a z.object keyed by the `:names` in `path`). */
   params?: z.ZodObject;
   /** Query parameters (a z.object). */

@@ -116,33 +116,33 @@ export const operations: OperationDoc[] = [
     responses: { 200: { description: 'applied, rejected, queued, active or failed' }, 404: { description: 'neither recorded nor queued' } },
   },
   {
-    method: 'get', path: '/api/points/balance', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/balance', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: "A user's balances, level, streak, tier, allowance, credit and open holds",
     description: 'A key reads any `user_id`; a Telegram user only their own (user_id may be left out). An unknown user gets the empty picture.',
     query: balanceQuery,
     responses: { 200: { description: 'the balance view' } },
   },
   {
-    method: 'get', path: '/api/points/history', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/history', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: "A user's transactions, newest first, paged by `next_cursor`",
     query: historyQuery,
     responses: { 200: { description: '`items` and `next_cursor`' } },
   },
 
   {
-    method: 'get', path: '/api/points/leaderboard', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/leaderboard', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: 'Users ranked by points earned in the period, with the caller\'s own rank',
     query: leaderboardQuery,
     responses: { 200: { description: 'the board' } },
   },
   {
-    method: 'get', path: '/api/points/levels', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/levels', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: 'Every level with its localized name, icon, threshold and multiplier',
     query: levelsQuery,
     responses: { 200: { description: '`lang` and `levels`' } },
   },
   {
-    method: 'get', path: '/api/points/stats', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/stats', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: "A user's earnings by transaction type and by program day",
     query: statsQuery,
     responses: { 200: { description: 'the statistics' } },
@@ -294,7 +294,7 @@ export const operations: OperationDoc[] = [
 
   // ---- documentation -----------------------------------------------------------------------
   {
-    method: 'get', path: '/api/openapi.json', tag: 'docs', auth: 'none',
+    method: 'get', path: '/api/openapi.json', tag: 'docs', auth: 'none', cors: true,
     summary: 'This document (OpenAPI 3.1)',
     responses: { 200: { description: 'the document' } },
   },
