@@ -32,7 +32,10 @@ export interface BodyDoc {
 
 export interface ResponseDoc {
   description: string;
+  /** The body's zod schema (the document shows its output side). An error status without one gets the shared error schema. */
   schema?: z.ZodType;
+  /** `input`: document the schema's input side, for an answer meant to be sent back as input (the config route's program file). */
+  io?: 'input' | 'output';
   /** Not JSON (e.g. text/html). */
   contentType?: string;
 }
@@ -56,6 +59,15 @@ export interface OperationDoc {
   /** Query parameters (a z.object). */
   query?: z.ZodObject;
   body?: BodyDoc;
-  /** By status. 400/401/403 are added from `params`/`query`/`body` and `auth`. */
+  /**
+   * `false`: the route reads neither PostgreSQL nor Redis, so it never answers 503 `unavailable`
+   * (every other operation documents that 503).
+   */
+  usesServices?: false;
+  /**
+   * By status: the route's own answers. The document adds the shared ones: 400 (every route: a
+   * NUL in the URL; and bad parameters or body), 401/403 (by `auth`), 413 (with a body), 429
+   * (every route) and 503 (unless `usesServices: false`).
+   */
   responses: Record<number, ResponseDoc>;
 }
