@@ -1,9 +1,14 @@
 // Isolation: its own database and BullMQ prefix (which also holds its rate-limit counters) via startTestEngine; each test speaks from client addresses of its own (X-Forwarded-For through a trusted loopback proxy).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '@points-engine/api';
 import { signInitData } from '@points-engine/auth';
+import { loadConfig } from '@points-engine/config';
+import { createRedis } from '@points-engine/jobs';
+import { createLogger } from '@points-engine/logger';
 import { CORS_MAX_AGE_SECONDS } from '../../apps/api/src/middleware/cors.ts';
-import { randomUser } from '../support/services.ts';
+import { randomUser, redisUrl } from '../support/services.ts';
 import { startTestEngine, TEST_BOT_TOKEN, type TestEngine } from '../support/engine.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -39,6 +44,26 @@ const preflight = (ip: string, path: string, origin: string, extra: Record<strin
 const get = (ip: string, path: string, headers: Record<string, string>) => engine.fetch(path, { headers: { 'x-forwarded-for': ip, ...headers } });
 
 describe('CORS for Mini Apps on other origins (CORS_ORIGINS)', () => {
+  it('unset (the default): no CORS header on any answer, as before it existed', async () => {
+    const redis = createRedis(redisUrl(), 'producer', { connectionName: `${engine.prefix}:no-cors` });
+    const config = { ...loadConfig({}), QUEUE_PREFIX: engine.prefix, TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN };
+    const app = createApp({ db: engine.db, program: engine.ledger.program, client: engine.client, redis, verifier: engine.registry, logger: createLogger({ level: 'silent' }), queues: [], config });
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      await new Promise((resolve) => server.once('listening', resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const pre = await fetch(`${base}/api/points/balance`, { method: 'OPTIONS', headers: { origin: MINI_APP, 'access-control-request-method': 'GET' } });
+      expect(corsHeaders(pre)).toEqual({});
+      const res = await fetch(`${base}/api/points/balance`, { headers: { origin: MINI_APP, 'x-telegram-init-data': initData(randomUser('cors')) } });
+      expect(res.status).toBe(200);
+      expect(corsHeaders(res)).toEqual({});
+      expect(res.headers.get('vary') ?? '').not.toMatch(/Origin/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      redis.disconnect();
+    }
+  });
+
   it('a listed origin: the preflight answers 204 without a key, then the read with initData carries its origin back', async () => {
     const ip = address();
     const user = randomUser('cors');
