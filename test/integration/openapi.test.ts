@@ -69,8 +69,10 @@ describe('GET /api/openapi.json', () => {
     }
     expect(new Set(ids).size).toBe(ids.length);
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    // The shared schemas (Error, Balance, Outcome, …) are referenced, so this walk checks something.
+    expect(refs.length).toBeGreaterThan(10);
     for (const ref of refs) {
-      const target = ref.slice(9, -1).replace(/^#\//, '').split('/').reduce<unknown>((node, part) => (node as Json)?.[part], doc);
+      const target = ref.slice(8, -1).replace(/^#\//, '').split('/').reduce<unknown>((node, part) => (node as Json)?.[part], doc);
       expect(target, ref).toBeDefined();
     }
     // The security schemes every requirement names exist.
@@ -143,11 +145,41 @@ describe('GET /api/docs', () => {
     const embedded = /<script type="application\/json" id="openapi">([\s\S]*?)<\/script>/.exec(html)?.[1];
     expect(embedded).toBeDefined();
     expect(JSON.parse(embedded as string)).toEqual(doc);
-    // The page's own script parses (it renders the document in the browser).
+    // The page's own script renders the document: every operation, with its response schemas (shared ones shown in place).
     const script = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]).join('\n');
-    expect(() => new Function(script)).not.toThrow();
+    const text = renderWithTinyDom(script, embedded as string);
+    for (const op of operations) expect(text, nameOf(op)).toContain(openApiPath(op.path));
+    expect(text).toContain('"title": "Balance"');
+    expect(text).toContain('"lifetime_earned"');
+    expect(text).toContain('"reason_text"');
+    expect(text).toContain('auth: reader_or_user · CORS');
   });
 });
+
+/** A DOM just big enough for the docs page's script (elements, text, attributes): what it rendered, as text. */
+function renderWithTinyDom(script: string, embedded: string): string {
+  class TinyNode {
+    children: (TinyNode | string)[] = [];
+    className = '';
+    value = '';
+    get textContent(): string {
+      return this.children.map((child) => (typeof child === 'string' ? child : child.textContent)).join('');
+    }
+    set textContent(text: string) {
+      this.children = text ? [text] : [];
+    }
+    append(...children: (TinyNode | string)[]) {
+      this.children.push(...children);
+    }
+    setAttribute() {}
+    addEventListener() {}
+  }
+  const elements: Record<string, unknown> = { openapi: { textContent: embedded }, key: new TinyNode(), root: new TinyNode() };
+  const document = { getElementById: (id: string) => elements[id], createElement: () => new TinyNode() };
+  const sessionStorage = { getItem: () => null, setItem: () => undefined };
+  new Function('document', 'sessionStorage', 'Node', script)(document, sessionStorage, TinyNode);
+  return (elements['root'] as TinyNode).textContent;
+}
 
 // ---- every answer against the document ---------------------------------------------------------
 

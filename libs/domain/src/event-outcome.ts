@@ -14,12 +14,12 @@ export const eventOutcomeSchema = z.object({
   balances: z.record(z.string(), z.number().int()).meta({ description: "the user's spendable balance per asset after the event" }),
   details: z.record(z.string(), z.unknown()),
   applied_at: z.iso.datetime(),
-});
+}).meta({ id: 'EventOutcome' });
 export type EventOutcome = z.output<typeof eventOutcomeSchema>;
 
 /** The outcome as a job returns it: whether this delivery replayed an earlier one, and its transaction. */
 export const jobOutcomeSchema = eventOutcomeSchema.extend({
   replayed: z.boolean().meta({ description: 'true when the key was already recorded: this is the first outcome again, nothing applied twice' }),
   transaction_id: z.string().regex(/^\d+$/).meta({ description: 'the ledger transaction (int8 as a decimal string)' }),
-});
+}).meta({ id: 'Outcome' });
 export type JobOutcome = z.output<typeof jobOutcomeSchema>;

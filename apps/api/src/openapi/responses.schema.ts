@@ -8,14 +8,14 @@ export const errorResponse = z.object({
   }),
   message: z.string(),
   field: z.string().optional().meta({ description: 'the offending input, for 400s' }),
-});
+}).meta({ id: 'Error' });
 
 /** An event accepted into the queue, not applied yet. */
 export const queuedResponse = z.object({
   status: z.literal('queued'),
   job_id: z.string(),
   idempotency_key: z.string(),
-});
+}).meta({ id: 'Queued' });
 
 /** The outcome of an applied or rejected event (what `spend()` resolves with). */
 export const outcomeResponse = jobOutcomeSchema;

@@ -51,7 +51,7 @@ export const balanceViewSchema = z.object({
   credit: z.object({ available: int, held: int, used_this_cycle: int }),
   experience: int,
   open_holds: int.meta({ description: 'number of open holds' }),
-});
+}).meta({ id: 'Balance' });
 export type BalanceView = z.output<typeof balanceViewSchema>;
 
 /** A user's whole balance picture; an unknown user gets the empty picture, not an error. */

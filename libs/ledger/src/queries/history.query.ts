@@ -23,7 +23,7 @@ export const historyItemSchema = z.object({
   details: jsonObject,
   metadata: jsonObject,
   created_at: isoTime,
-});
+}).meta({ id: 'HistoryItem' });
 
 /** GET /api/points/history: a page of a user's transactions, newest first. */
 export const historyPageSchema = z.object({

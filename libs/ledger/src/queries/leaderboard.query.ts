@@ -16,7 +16,7 @@ export const leaderboardEntrySchema = z.object({
   level: int,
   level_name: z.string(),
   level_icon: z.string(),
-});
+}).meta({ id: 'LeaderboardEntry' });
 
 /** GET /api/points/leaderboard: the board of a period, and the caller's own row. */
 export const leaderboardViewSchema = z.object({

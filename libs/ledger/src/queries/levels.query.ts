@@ -11,7 +11,7 @@ export const levelViewSchema = z.object({
   threshold: int.meta({ description: 'lifetime earnings where the level starts' }),
   next_threshold: int.nullable().meta({ description: "the next level's threshold; null at the top" }),
   multiplier: z.number().meta({ description: 'earning multiplier (1.2)' }),
-});
+}).meta({ id: 'Level' });
 export type LevelView = z.output<typeof levelViewSchema>;
 
 /** Every level of the program, lowest first, with its localized name (no database: levels are program data). */

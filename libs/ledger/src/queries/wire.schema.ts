@@ -8,7 +8,7 @@ import { LANGS } from '@points-engine/i18n';
 export const int = z.number().int();
 
 /** A sum over many users, which can pass 2^53 − 1: a number while exact, else a decimal string (domain's exactTotal). */
-export const exactTotalSchema = z.union([z.number().int(), z.string().regex(/^-?\d+$/)]).meta({ description: 'a number while it is exact (within ±2^53 − 1), else a decimal string' });
+export const exactTotalSchema = z.union([z.number().int(), z.string().regex(/^-?\d+$/)]).meta({ id: 'ExactTotal', description: 'a number while it is exact (within ±2^53 − 1), else a decimal string' });
 
 /** A PostgreSQL int8 id (a transaction's): a decimal string, never a JSON number. */
 export const int8Id = z.string().regex(/^\d+$/).meta({ description: 'int8 as a decimal string' });
@@ -17,10 +17,10 @@ export const int8Id = z.string().regex(/^\d+$/).meta({ description: 'int8 as a d
 export const int8Amount = z.string().regex(/^-?\d+$/).meta({ description: 'int8 as a decimal string' });
 
 /** An instant, as Date.toISOString writes it (UTC). */
-export const isoTime = z.iso.datetime();
+export const isoTime = z.iso.datetime().meta({ id: 'DateTime' });
 
 /** A program day (YYYY-MM-DD) in the program's time zone. */
-export const programDay = z.iso.date();
+export const programDay = z.iso.date().meta({ id: 'ProgramDay' });
 
 /** The languages texts come in. */
 export const langSchema = z.enum(LANGS);
