@@ -43,9 +43,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(refuseNulInUrl());
   // Before the JSON parser: webhooks verify signatures over the raw bytes.
   app.use('/webhooks', webhooksRoutes(deps));
-  // No route reads the body of a GET: leave it unread rather than answer 400/413 for a body no route asked for.
-  const json = express.json({ limit: deps.config.BODY_LIMIT });
-  app.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : json(req, res, next)));
+  app.use(express.json({ limit: deps.config.BODY_LIMIT }));
 
   app.use(healthRoutes(deps));
   // GET /api/openapi.json and /api/docs (public); routes are listed in openapi/operations.registry.ts.

@@ -88,8 +88,8 @@ function response(status: number, doc: ResponseDoc): Json {
 /** The answers every route shares (the error middleware's), added to the route's own. */
 function sharedResponses(op: OperationDoc): Record<number, ResponseDoc> {
   const shared: Record<number, ResponseDoc> = {
-    // The URL guard answers 400 on every route (a NUL anywhere in the URL names `url`).
-    400: { description: op.params || op.query || op.body ? 'invalid input; `field` names it (a parameter, a body field, `body`, or `url`)' : 'a NUL in the URL (`field`: `url`)' },
+    // Every route: the URL guard (a NUL anywhere in the URL names `url`) and the JSON parser (`body`).
+    400: { description: op.params || op.query || op.body ? 'invalid input; `field` names it (a parameter, a body field, `body`, or `url`)' : 'a NUL in the URL (`url`), or a malformed JSON body (`body`)' },
     // Every route is limited per client address before authentication (docs/security.md).
     429: { description: 'too many requests (per key, per Mini App user, per client address, or after failed authentications from it); see Retry-After' },
   };
@@ -100,7 +100,8 @@ function sharedResponses(op: OperationDoc): Record<number, ResponseDoc> {
     shared[401] = { description: 'no API key, or one that is not valid' };
     shared[403] = { description: op.auth === 'sender' ? 'the key may not send this event kind (`field` names the event)' : `the key lacks the ${op.auth} scope` };
   }
-  if (op.body) shared[413] = { description: 'the body is larger than BODY_LIMIT (`field`: `body`)' };
+  // Any request's JSON body is parsed (a GET's too, so its connection is read to the end): 413 anywhere.
+  shared[413] = { description: 'the body is larger than BODY_LIMIT (`field`: `body`)' };
   if (op.usesServices !== false) shared[503] = { description: '`unavailable`: PostgreSQL or Redis cannot be reached; retry after Retry-After (5 s)' };
   return shared;
 }

@@ -66,8 +66,8 @@ export interface OperationDoc {
   usesServices?: false;
   /**
    * By status: the route's own answers. The document adds the shared ones: 400 (every route: a
-   * NUL in the URL; and bad parameters or body), 401/403 (by `auth`), 413 (with a body), 429
-   * (every route) and 503 (unless `usesServices: false`).
+   * NUL in the URL, a malformed JSON body; and bad parameters), 401/403 (by `auth`), 413 (every
+   * route: a body over BODY_LIMIT), 429 (every route) and 503 (unless `usesServices: false`).
    */
   responses: Record<number, ResponseDoc>;
 }

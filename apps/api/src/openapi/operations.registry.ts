@@ -49,8 +49,6 @@ export const operations: OperationDoc[] = [
   {
     method: 'get', path: '/readyz', tag: 'health', auth: 'none',
     summary: 'PostgreSQL and Redis answer; what a Redis crash would lose',
-    // Its 503 is its own answer (which check failed), not the shared error.
-    usesServices: false,
     description: '`redis_durability` tells whether Redis keeps queued events across a crash (AOF, eviction policy) and what a crash of the Redis process or of the machine would lose. With REDIS_DURABILITY=require a Redis that would lose them answers 503 (`checks.redis_persistence`).',
     responses: {
       200: { description: 'ready', schema: readyResponse },

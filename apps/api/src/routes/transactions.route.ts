@@ -40,7 +40,11 @@ export function transactionsRoutes(deps: ApiDeps): Router {
     const state = job ? await job.getState() : undefined;
     // A located job always has its id (BullMQ types it optional for jobs not yet added).
     const jobId = job?.id ?? '';
-    if (job && state === 'failed') return answer({ idempotency_key: key, status: 'failed', reason: job.failedReason, job_id: jobId, attempts: job.attemptsMade });
+    if (job && state === 'failed') {
+      // Read before it failed (the state is read after the job): its reason is in the job as it is now.
+      const failed = job.failedReason === undefined ? ((await deps.client.locate(key, user_id)) ?? job) : job;
+      return answer({ idempotency_key: key, status: 'failed', reason: failed.failedReason ?? 'failed (no reason recorded)', job_id: jobId, attempts: failed.attemptsMade });
+    }
     if (job && state !== undefined && state !== 'completed' && state !== 'unknown') {
       return answer({ idempotency_key: key, status: state === 'active' ? 'active' : 'queued', job_state: state, job_id: jobId, attempts: job.attemptsMade });
     }
