@@ -22,6 +22,9 @@ import { requestLog } from './middleware/request-log.ts';
 import { refuseNulInUrl } from './middleware/url-guard.ts';
 import { ipLimit } from './middleware/ip-limit.ts';
 import { boardGuard } from './middleware/board-guard.ts';
+import { cors, corsEnabled } from './middleware/cors.ts';
+import { corsRoutes } from './openapi/cors-routes.ts';
+import { operations } from './openapi/operations.registry.ts';
 
 /** Builds the Express app; main.ts listens on it, tests call it over a real socket. */
 export function createApp(deps: ApiDeps): Express {
@@ -33,6 +36,9 @@ export function createApp(deps: ApiDeps): Express {
   // Which X-Forwarded-For hops name the client (TRUST_PROXY; default: the socket address).
   app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestLog(deps.logger));
+  // CORS_ORIGINS: the Mini App reads for browsers of other origins. Before the limits: a preflight
+  // has no credential to check, and every answer (429 included) must carry the headers to be read.
+  if (corsEnabled(deps.config.CORS_ORIGINS)) app.use(cors(deps.config.CORS_ORIGINS, corsRoutes(operations)));
   // Before everything that looks at a credential or a body: per-address limits.
   app.use(ipLimit(deps));
   app.use(refuseNulInUrl());

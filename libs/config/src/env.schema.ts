@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_EVENT_TIME_BOUND, MAX_EVENT_AGE_SECONDS, MAX_EVENT_FUTURE_SECONDS, purchaseBonusEventSchema } from '@points-engine/domain';
+import { corsOriginsSchema } from './cors-origins.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
@@ -105,6 +106,7 @@ export const envVariables = z.object({
       return z.NEVER;
     })
     .describe("Express `trust proxy`: which X-Forwarded-For hops name the client. `false`: the socket's address; a number of proxies in front; or a comma list of proxy addresses/subnets (`loopback`, `10.0.0.0/8`). Never `true` (docs/security.md)."),
+  CORS_ORIGINS: corsOriginsSchema.describe('Browser pages on these origins may call the Mini App reads and /api/openapi.json (CORS): a comma list of exact origins (`https://mini.example.com`), or `*`; unset: no CORS headers (docs/api.md).'),
   API_KEYS_REFRESH_SECONDS: int(1, 86_400).default(60).describe('Each API process re-reads every API key this often besides on change notifications (the fallback).'),
   TELEGRAM_USER_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(120).describe('Requests one Telegram Mini App user (reads signed with initData) may make per minute.'),
   NOWPAYMENTS_IPN_SECRET: z.string().min(8).optional().describe('NOWPayments IPN secret (HMAC-SHA512 of x-nowpayments-sig); enables POST /webhooks/nowpayments (404 when unset).'),

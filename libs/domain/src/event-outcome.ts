@@ -1,21 +1,25 @@
 // The wire format of an outcome: stored in the ledger, returned by workers, read by producers.
-/** What became of one event: stored with it and returned to every replay. */
-export interface EventOutcome {
-  idempotency_key: string;
-  kind: string;
-  user_id: string;
-  status: 'applied' | 'rejected';
+import { z } from 'zod';
+
+/** What became of one event: stored with it and returned to every replay (the API documents it from this schema). */
+export const eventOutcomeSchema = z.object({
+  idempotency_key: z.string(),
+  kind: z.string(),
+  user_id: z.string(),
+  status: z.enum(['applied', 'rejected']),
   /** Why it was rejected, or why an applied event earned less than its rate. */
-  reason: string | null;
-  amount: number;
+  reason: z.string().nullable().meta({ description: 'why it was rejected (insufficient_funds, …), or why an applied event earned less than its rate (rate_limited, daily_cap, …)' }),
+  amount: z.number().int(),
   /** The user's spendable balances (`main` bucket per asset) after the event. */
-  balances: Record<string, number>;
-  details: Record<string, unknown>;
-  applied_at: string;
-}
+  balances: z.record(z.string(), z.number().int()).meta({ description: "the user's spendable balance per asset after the event" }),
+  details: z.record(z.string(), z.unknown()),
+  applied_at: z.iso.datetime(),
+}).meta({ id: 'EventOutcome' });
+export type EventOutcome = z.output<typeof eventOutcomeSchema>;
 
 /** The outcome as a job returns it: whether this delivery replayed an earlier one, and its transaction. */
-export interface JobOutcome extends EventOutcome {
-  replayed: boolean;
-  transaction_id: string;
-}
+export const jobOutcomeSchema = eventOutcomeSchema.extend({
+  replayed: z.boolean().meta({ description: 'true when the key was already recorded: this is the first outcome again, nothing applied twice' }),
+  transaction_id: z.string().regex(/^\d+$/).meta({ description: 'the ledger transaction (int8 as a decimal string)' }),
+}).meta({ id: 'Outcome' });
+export type JobOutcome = z.output<typeof jobOutcomeSchema>;

@@ -53,6 +53,17 @@ export function renderDocsPage(document: Record<string, unknown>): string {
     return node;
   };
   const json = (value) => el('pre', {}, JSON.stringify(value, null, 2));
+  // Shared schemas (components) are shown in place, each named: a reader sees every field without following references.
+  const inline = (schema, seen = []) => {
+    if (Array.isArray(schema)) return schema.map((item) => inline(item, seen));
+    if (!schema || typeof schema !== 'object') return schema;
+    const ref = typeof schema.$ref === 'string' && schema.$ref.startsWith('#/components/schemas/') ? schema.$ref.slice(21) : null;
+    if (ref && !seen.includes(ref) && doc.components.schemas[ref]) {
+      const { $ref, ...rest } = schema;
+      return { title: ref, ...inline(doc.components.schemas[ref], [...seen, ref]), ...rest };
+    }
+    return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, inline(value, seen)]));
+  };
   const root = document.getElementById('root');
   root.textContent = '';
   if (doc.info.description) root.append(el('p', {}, doc.info.description));
@@ -84,7 +95,7 @@ export function renderDocsPage(document: Record<string, unknown>): string {
     const content = op.requestBody && op.requestBody.content['application/json'];
     if (content) {
       const examples = Object.values(content.examples || {}).map((e) => e.value);
-      body.append(el('h4', {}, 'Request body (application/json)'), el('details', {}, el('summary', {}, 'schema'), json(content.schema)));
+      body.append(el('h4', {}, 'Request body (application/json)'), el('details', {}, el('summary', {}, 'schema'), json(inline(content.schema))));
       textarea = el('textarea', {}, examples.length ? JSON.stringify(examples[0], null, 2) : '{}');
       body.append(textarea);
     }
@@ -92,7 +103,7 @@ export function renderDocsPage(document: Record<string, unknown>): string {
     const responses = el('table', {});
     for (const [status, r] of Object.entries(op.responses || {})) {
       const schema = r.content && Object.values(r.content)[0] && Object.values(r.content)[0].schema;
-      responses.append(el('tr', {}, el('td', {}, status), el('td', {}, r.description, schema ? el('details', {}, el('summary', {}, 'schema'), json(schema)) : null)));
+      responses.append(el('tr', {}, el('td', {}, status), el('td', {}, r.description, schema ? el('details', {}, el('summary', {}, 'schema'), json(inline(schema))) : null)));
     }
     body.append(responses);
     const out = el('pre', {}, '');
@@ -117,7 +128,7 @@ export function renderDocsPage(document: Record<string, unknown>): string {
       } catch (error) { out.textContent = String(error); }
     });
     body.append(el('h4', {}, 'Try it'), send, out);
-    const auth = op['x-auth'] && op['x-auth'] !== 'none' ? 'auth: ' + op['x-auth'] : 'public';
+    const auth = (op['x-auth'] && op['x-auth'] !== 'none' ? 'auth: ' + op['x-auth'] : 'public') + (op['x-cors'] ? ' · CORS' : '');
     return el('details', { class: 'op' }, el('summary', {}, el('span', { class: 'm ' + method }, method), el('span', { class: 'path' }, path), el('span', { class: 'sum' }, op.summary || ''), el('span', { class: 'auth' }, auth)), body);
   }
 })();

@@ -36,8 +36,9 @@ export function inputJsonSchema(schema: z.ZodType): Json {
   return rest;
 }
 
-function outputJsonSchema(schema: z.ZodType): Json {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Json;
+/** JSON Schema of what a route answers: the schema's output side (an object lists every field it may have: additionalProperties false). */
+function outputJsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'output'): Json {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
   return rest;
 }
 
@@ -76,23 +77,37 @@ function parameters(op: OperationDoc): Json[] {
   return list;
 }
 
-function response(doc: ResponseDoc): Json {
-  if (!doc.schema && !doc.contentType) return { description: doc.description };
+function response(status: number, doc: ResponseDoc): Json {
+  // Every error answer is the shared error object unless the route says otherwise (/readyz's 503).
+  const schema = doc.schema ?? (status >= 400 ? errorResponse : undefined);
+  if (!schema && !doc.contentType) return { description: doc.description };
   const type = doc.contentType ?? 'application/json';
-  return { description: doc.description, content: { [type]: doc.schema ? { schema: outputJsonSchema(doc.schema) } : {} } };
+  return { description: doc.description, content: { [type]: schema ? { schema: outputJsonSchema(schema, doc.io) } : {} } };
+}
+
+/** The answers every route shares (the error middleware's), added to the route's own. */
+function sharedResponses(op: OperationDoc): Record<number, ResponseDoc> {
+  const shared: Record<number, ResponseDoc> = {
+    // Every route: the URL guard (a NUL anywhere in the URL names `url`) and the JSON parser (`body`).
+    400: { description: op.params || op.query || op.body ? 'invalid input; `field` names it (a parameter, a body field, `body`, or `url`)' : 'a NUL in the URL (`url`), or a malformed JSON body (`body`)' },
+    // Every route is limited per client address before authentication (docs/security.md).
+    429: { description: 'too many requests (per key, per Mini App user, per client address, or after failed authentications from it); see Retry-After' },
+  };
+  if (op.auth === 'reader_or_user') {
+    shared[401] = { description: 'no API key or Telegram initData, or one that is not valid (or stale)' };
+    shared[403] = { description: 'the key lacks the reader scope, or a Telegram user asked about another user' };
+  } else if (op.auth !== 'none' && op.auth !== 'provider_signature') {
+    shared[401] = { description: 'no API key, or one that is not valid' };
+    shared[403] = { description: op.auth === 'sender' ? 'the key may not send this event kind (`field` names the event)' : `the key lacks the ${op.auth} scope` };
+  }
+  // Any request's JSON body is parsed (a GET's too, so its connection is read to the end): 413 anywhere.
+  shared[413] = { description: 'the body is larger than BODY_LIMIT (`field`: `body`)' };
+  if (op.usesServices !== false) shared[503] = { description: '`unavailable`: PostgreSQL or Redis cannot be reached; retry after Retry-After (5 s)' };
+  return shared;
 }
 
 function operation(op: OperationDoc): Json {
-  const responses: Record<string, ResponseDoc> = {};
-  for (const [status, doc] of Object.entries(op.responses)) responses[status] = doc;
-  const error = (description: string): ResponseDoc => ({ description, schema: errorResponse });
-  if ((op.params || op.query || op.body) && !responses['400']) responses['400'] = error('invalid input; `field` names it');
-  if (op.auth !== 'none' && op.auth !== 'provider_signature') {
-    responses['401'] ??= error('no API key, or one that is not valid');
-    responses['403'] ??= error('the key lacks the scope');
-  }
-  // Every route is limited per client address before authentication (docs/security.md).
-  responses['429'] ??= error('too many requests (per key, per Mini App user, per client address, or after failed authentications from it); see Retry-After');
+  const responses: Record<string, ResponseDoc> = { ...sharedResponses(op), ...op.responses };
   const out: Json = {
     operationId: `${op.method}${openApiPath(op.path).replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
     summary: op.summary,
@@ -100,6 +115,7 @@ function operation(op: OperationDoc): Json {
     tags: [op.tag],
     security: security(op.auth),
     'x-auth': op.auth,
+    ...(op.cors ? { 'x-cors': true } : {}),
   };
   const params = parameters(op);
   if (params.length > 0) out['parameters'] = params;
@@ -107,7 +123,8 @@ function operation(op: OperationDoc): Json {
     const examples = Object.fromEntries(op.body.examples.valid.map((value, i) => [`example${i + 1}`, { value }]));
     out['requestBody'] = { required: true, content: { 'application/json': { schema: bodyJsonSchema(op.body), examples } } };
   }
-  out['responses'] = Object.fromEntries(Object.entries(responses).map(([status, doc]) => [status, response(doc)]));
+  const statuses = Object.keys(responses).sort();
+  out['responses'] = Object.fromEntries(statuses.map((status) => [status, response(Number(status), responses[status] as ResponseDoc)]));
   return out;
 }
 

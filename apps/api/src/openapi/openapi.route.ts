@@ -17,8 +17,10 @@ export const openApiDocument = buildOpenApiDocument(operations, {
 export function openApiRoutes(): Router {
   const router = Router();
   const page = renderDocsPage(openApiDocument);
+  // Serialised once: the document is over 100 kB and the route is public.
+  const json = JSON.stringify(openApiDocument);
   router.get('/api/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
+    res.type('json').send(json);
   });
   router.get('/api/docs', (_req, res) => {
     res.type('html').send(page);

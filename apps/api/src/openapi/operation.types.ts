@@ -32,7 +32,10 @@ export interface BodyDoc {
 
 export interface ResponseDoc {
   description: string;
+  /** The body's zod schema (the document shows its output side). An error status without one gets the shared error schema. */
   schema?: z.ZodType;
+  /** `input`: document the schema's input side, for an answer meant to be sent back as input (the config route's program file). */
+  io?: 'input' | 'output';
   /** Not JSON (e.g. text/html). */
   contentType?: string;
 }
@@ -46,11 +49,25 @@ export interface OperationDoc {
   description?: string;
   tag: string;
   auth: OperationAuth;
+  /**
+   * Open to browser pages on the CORS_ORIGINS origins (a Mini App on another origin); the path
+   * must have no `:params`. Everything else answers browsers of other origins without CORS headers.
+   */
+  cors?: true;
   /** Path parameters (a z.object keyed by the `:names` in `path`). */
   params?: z.ZodObject;
   /** Query parameters (a z.object). */
   query?: z.ZodObject;
   body?: BodyDoc;
-  /** By status. 400/401/403 are added from `params`/`query`/`body` and `auth`. */
+  /**
+   * `false`: the route reads neither PostgreSQL nor Redis, so it never answers 503 `unavailable`
+   * (every other operation documents that 503).
+   */
+  usesServices?: false;
+  /**
+   * By status: the route's own answers. The document adds the shared ones: 400 (every route: a
+   * NUL in the URL, a malformed JSON body; and bad parameters), 401/403 (by `auth`), 413 (every
+   * route: a body over BODY_LIMIT), 429 (every route) and 503 (unless `usesServices: false`).
+   */
   responses: Record<number, ResponseDoc>;
 }

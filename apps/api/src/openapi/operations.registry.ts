@@ -2,20 +2,21 @@ import { z } from 'zod';
 import { MAX_EVENTS_PER_JOB } from '@points-engine/jobs';
 import { reverseEventSchema } from '@points-engine/domain';
 import { httpEventSchema, httpSpendEventSchema } from '../admission/http-events.schema.ts';
-import { analyticsQuery } from '../routes/admin.route.ts';
-import { adjustmentBody, adminOutcomeQuery, reverseBody } from '../routes/admin-adjustments.route.ts';
+import { adminUserViewSchema, analyticsViewSchema, balanceViewSchema, historyPageSchema, leaderboardViewSchema, statsViewSchema } from '@points-engine/ledger';
+import { adminConfigResponse, analyticsQuery } from '../routes/admin.route.ts';
+import { adjustmentBody, adminOutcomeQuery, adminOutcomeResponse, reverseBody } from '../routes/admin-adjustments.route.ts';
 import { adminUserParams, adminUserQuery } from '../routes/admin-users.route.ts';
-import { reconcileQuery } from '../routes/admin-reconcile.route.ts';
+import { reconcileQuery, reconcileResponse } from '../routes/admin-reconcile.route.ts';
 import { spendQuery } from '../routes/events.route.ts';
 import { leaderboardQuery } from '../routes/leaderboard.route.ts';
-import { levelsQuery } from '../routes/levels.route.ts';
+import { levelsQuery, levelsResponse } from '../routes/levels.route.ts';
 import { balanceQuery, historyQuery } from '../routes/reads.route.ts';
 import { statsQuery } from '../routes/stats.route.ts';
 import { earningRulesQuery, earningRulesResponse } from '../routes/earning-rules.route.ts';
-import { keyParam, transactionQuery } from '../routes/transactions.route.ts';
+import { keyParam, transactionQuery, transactionStatusResponse } from '../routes/transactions.route.ts';
 import { nowPaymentsIpnSchema, starsFlatSchema, starsUpdateSchema, tonPaymentSchema } from '../routes/webhooks.mapping.ts';
 import type { OperationDoc } from './operation.types.ts';
-import { errorResponse, outcomeResponse, paymentAnswer, queuedResponse, readyResponse } from './responses.schema.ts';
+import { errorResponse, openApiDocumentResponse, outcomeResponse, paymentAnswer, queuedResponse, readyResponse } from './responses.schema.ts';
 
 /**
  * THE list of the API's routes for the OpenAPI document (GET /api/openapi.json, /api/docs).
@@ -43,6 +44,7 @@ export const operations: OperationDoc[] = [
   {
     method: 'get', path: '/healthz', tag: 'health', auth: 'none',
     summary: 'The process is up',
+    usesServices: false,
     responses: { 200: { description: 'up', schema: z.object({ status: z.literal('ok') }) } },
   },
   {
@@ -114,42 +116,46 @@ export const operations: OperationDoc[] = [
     description: '`applied`/`rejected` with the outcome, `queued` (waiting or delayed, with the job state), `active`, `failed` with the reason, or 404 — however the event was sent (alone, in an array, or gathered by PointsClient.earn). `user_id` narrows the look-up to its partition.',
     params: z.object({ key: keyParam }),
     query: transactionQuery,
-    responses: { 200: { description: 'applied, rejected, queued, active or failed' }, 404: { description: 'neither recorded nor queued' } },
+    responses: {
+      200: { description: '`applied`/`rejected` (recorded, with the outcome), `queued`/`active` (its job), or `failed` (with the reason)', schema: transactionStatusResponse },
+      404: { description: 'neither recorded nor queued' },
+    },
   },
   {
-    method: 'get', path: '/api/points/balance', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/balance', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: "A user's balances, level, streak, tier, allowance, credit and open holds",
     description: 'A key reads any `user_id`; a Telegram user only their own (user_id may be left out). An unknown user gets the empty picture.',
     query: balanceQuery,
-    responses: { 200: { description: 'the balance view' } },
+    responses: { 200: { description: 'the balance view', schema: balanceViewSchema } },
   },
   {
-    method: 'get', path: '/api/points/history', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/history', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: "A user's transactions, newest first, paged by `next_cursor`",
     query: historyQuery,
-    responses: { 200: { description: '`items` and `next_cursor`' } },
+    responses: { 200: { description: '`items` and `next_cursor`', schema: historyPageSchema } },
   },
 
   {
-    method: 'get', path: '/api/points/leaderboard', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/leaderboard', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: 'Users ranked by points earned in the period, with the caller\'s own rank',
     query: leaderboardQuery,
-    responses: { 200: { description: 'the board' } },
+    responses: { 200: { description: 'the board', schema: leaderboardViewSchema } },
   },
   {
-    method: 'get', path: '/api/points/levels', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/levels', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: 'Every level with its localized name, icon, threshold and multiplier',
     query: levelsQuery,
-    responses: { 200: { description: '`lang` and `levels`' } },
+    usesServices: false,
+    responses: { 200: { description: '`lang` and `levels`', schema: levelsResponse } },
   },
   {
-    method: 'get', path: '/api/points/stats', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/stats', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: "A user's earnings by transaction type and by program day",
     query: statsQuery,
-    responses: { 200: { description: 'the statistics' } },
+    responses: { 200: { description: 'the statistics', schema: statsViewSchema } },
   },
   {
-    method: 'get', path: '/api/points/earning-rules', tag: 'points', auth: 'reader_or_user',
+    method: 'get', path: '/api/points/earning-rules', tag: 'points', auth: 'reader_or_user', cors: true,
     summary: '"How to earn": every activity with what it earns this user now, limits and bonuses',
     description: "Every earning activity with its label, base, the user's level and tier multipliers and what one event earns them now (before the rate limit and the daily cap), its rate limit and when it can earn again; the daily cap and what is left of it today; the streak, its milestones and the next one; the referral bonuses; the subscriptions with their multipliers and bonuses. A key reads any `user_id`; a Telegram user only their own (user_id may be left out). An unknown user gets the rules as they apply to a newcomer.",
     query: earningRulesQuery,
@@ -161,19 +167,21 @@ export const operations: OperationDoc[] = [
     method: 'get', path: '/api/admin/analytics', tag: 'admin', auth: 'admin',
     summary: 'Program-wide analytics',
     query: analyticsQuery,
-    responses: { 200: { description: 'the analytics' } },
+    responses: { 200: { description: 'the analytics', schema: analyticsViewSchema } },
   },
   {
     method: 'get', path: '/api/admin/config', tag: 'admin', auth: 'admin',
     summary: 'The program in force, as a program file',
-    responses: { 200: { description: 'the program document (multipliers as decimals): saved to a file, it loads back as PROGRAM_FILE' } },
+    description: 'Multipliers as decimals, every default filled in: saved to a file, the answer loads back as a PROGRAM_FILE (its schema is the program file\'s).',
+    usesServices: false,
+    responses: { 200: { description: 'the program document', schema: adminConfigResponse, io: 'input' } },
   },
   {
     method: 'get', path: '/api/admin/users/:user_id', tag: 'admin', auth: 'admin',
     summary: 'The full picture of one user',
     params: adminUserParams,
     query: adminUserQuery,
-    responses: { 200: { description: 'the user' }, 404: { description: 'a user the ledger never saw' } },
+    responses: { 200: { description: 'the user', schema: adminUserViewSchema }, 404: { description: 'a user the ledger never saw' } },
   },
   ...(['grant', 'deduct'] as const).map((kind): OperationDoc => ({
     method: 'post', path: `/api/admin/users/:user_id/${kind}`, tag: 'admin', auth: 'admin',
@@ -194,37 +202,18 @@ export const operations: OperationDoc[] = [
         ],
       },
     },
-    responses: { 200: { description: 'the outcome', schema: outcomeResponse }, 202: { description: 'still queued', schema: queuedResponse }, 409: { description: 'idempotency conflict' } },
+    responses: {
+      200: { description: 'the outcome (applied, or rejected with `reason_text`)', schema: adminOutcomeResponse },
+      202: { description: 'still queued after `timeout_ms`', schema: queuedResponse },
+      409: { description: '`idempotency_conflict`: the key was used for a different event (recorded)' },
+    },
   })),
   {
     method: 'get', path: '/api/admin/reconcile', tag: 'admin', auth: 'admin',
     summary: 'Check every ledger invariant on the live database (reads only)',
     description: 'The same bounded-batch check as `npm run reconcile`: each transaction balances per asset, entries sum to zero per asset, every stored balance equals the sum of its entries, no balance below its floor, no orphan entries. `ok` is false and `violations` names each offending transaction or account (at most 20 per check and range). `unapplied` is a section of its own: events accepted (answered 202/200) more than `unapplied_after_s` seconds ago that the ledger does not have — still waiting, delayed, active, failed (with the reason) or missing from Redis; the first 100 are listed. Changes nothing; safe while the workers run.',
     query: reconcileQuery,
-    responses: {
-      200: {
-        description: 'the report',
-        schema: z.object({
-          ok: z.boolean(),
-          transactions: z.number().int(),
-          accounts: z.number().int(),
-          batch: z.number().int(),
-          violations: z.array(z.object({ check: z.string(), detail: z.record(z.string(), z.unknown()) })),
-          unapplied: z.object({
-            ok: z.boolean(),
-            older_than_seconds: z.number().int(),
-            checked: z.number().int(),
-            count: z.number().int(),
-            by_source: z.record(z.string(), z.number().int()),
-            by_state: z.record(z.string(), z.number().int()),
-            events: z.array(z.object({
-              idempotency_key: z.string().nullable(), source: z.string(), ref: z.string(), state: z.string(), reason: z.string().nullable(), accepted_at: z.string(),
-            })),
-          }),
-          ms: z.number().int(),
-        }),
-      },
-    },
+    responses: { 200: { description: 'the report', schema: reconcileResponse } },
   },
   {
     method: 'post', path: '/api/admin/transactions/:key/reverse', tag: 'admin', auth: 'admin',
@@ -243,7 +232,12 @@ export const operations: OperationDoc[] = [
         ],
       },
     },
-    responses: { 200: { description: 'the outcome', schema: outcomeResponse }, 202: { description: 'still queued', schema: queuedResponse }, 404: { description: 'no such transaction' }, 409: { description: 'not reversible, or an idempotency conflict' } },
+    responses: {
+      200: { description: 'the outcome (applied, `partially_reversed`, or rejected: `already_reversed`, `not_reversible`)', schema: adminOutcomeResponse },
+      202: { description: 'still queued after `timeout_ms`', schema: queuedResponse },
+      404: { description: 'no transaction is recorded under `key`' },
+      409: { description: '`not_reversible` (an engine run such as a cycle), or `idempotency_conflict`' },
+    },
   },
 
   // ---- payment webhooks (no API key: the provider's signature over the raw body) -------------
@@ -265,7 +259,7 @@ export const operations: OperationDoc[] = [
         ],
       },
     },
-    responses: { 200: { description: 'queued, stored, applied, parked, rejected (with `reason`) or recorded', schema: paymentAnswer }, 401: { description: 'the signature does not verify', schema: errorResponse }, 404: { description: 'not configured' } },
+    responses: { 200: { description: 'queued, stored, applied, parked, rejected (with `reason`) or recorded', schema: paymentAnswer }, 401: { description: 'the signature does not verify' }, 404: { description: 'not configured (its secret is unset)' } },
   },
   {
     method: 'post', path: '/webhooks/telegram-stars', tag: 'webhooks', auth: 'provider_signature',
@@ -279,7 +273,7 @@ export const operations: OperationDoc[] = [
         invalid: [{ body: { user_id: 42, successful_payment: { currency: 'USD', total_amount: 50, invoice_payload: 'pack:small', telegram_payment_charge_id: 'stars_charge_openapi_2' } }, field: 'successful_payment.currency' }],
       },
     },
-    responses: { 200: { description: 'queued, stored, applied, parked or rejected (with `reason`)', schema: paymentAnswer }, 401: { description: 'the secret token does not match', schema: errorResponse }, 404: { description: 'not configured' } },
+    responses: { 200: { description: 'queued, stored, applied, parked or rejected (with `reason`)', schema: paymentAnswer }, 401: { description: 'the secret token does not match' }, 404: { description: 'not configured (its secret is unset)' } },
   },
   {
     method: 'post', path: '/webhooks/ton', tag: 'webhooks', auth: 'provider_signature',
@@ -297,24 +291,27 @@ export const operations: OperationDoc[] = [
         ],
       },
     },
-    responses: { 200: { description: 'queued, stored, applied or rejected (with `reason`)', schema: paymentAnswer }, 401: { description: 'the signature does not verify', schema: errorResponse }, 404: { description: 'not configured' } },
+    responses: { 200: { description: 'queued, stored, applied or rejected (with `reason`)', schema: paymentAnswer }, 401: { description: 'the signature does not verify' }, 404: { description: 'not configured (its secret is unset)' } },
   },
 
   // ---- documentation -----------------------------------------------------------------------
   {
-    method: 'get', path: '/api/openapi.json', tag: 'docs', auth: 'none',
+    method: 'get', path: '/api/openapi.json', tag: 'docs', auth: 'none', cors: true,
     summary: 'This document (OpenAPI 3.1)',
-    responses: { 200: { description: 'the document' } },
+    usesServices: false,
+    responses: { 200: { description: 'the document', schema: openApiDocumentResponse } },
   },
   {
     method: 'get', path: '/api/docs', tag: 'docs', auth: 'none',
     summary: 'This document as a browsable page (works offline)',
+    usesServices: false,
     responses: { 200: { description: 'an HTML page', contentType: 'text/html' } },
   },
   {
     method: 'get', path: '/admin/queues', tag: 'admin', auth: 'admin',
     summary: 'Bull Board: queues, jobs, failed jobs with their reasons (a browser UI)',
     description: 'Give an admin key as the password of the browser login prompt (Basic auth, any user name).',
+    usesServices: false,
     responses: { 200: { description: 'an HTML page', contentType: 'text/html' } },
   },
 ];

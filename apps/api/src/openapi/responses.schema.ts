@@ -1,33 +1,24 @@
 import { z } from 'zod';
+import { jobOutcomeSchema } from '@points-engine/domain';
 
 /** Every error answer (see errors.ts and the error middleware). */
 export const errorResponse = z.object({
-  error: z.string().meta({ description: 'stable code: invalid_request, unauthorized, forbidden, not_found, …' }),
+  error: z.string().meta({
+    description: 'stable code: invalid_request (400), unauthorized or bad_signature (401), forbidden (403), not_found (404), idempotency_conflict or not_reversible (409), payload_too_large (413), rate_limited (429), unavailable (503)',
+  }),
   message: z.string(),
   field: z.string().optional().meta({ description: 'the offending input, for 400s' }),
-});
+}).meta({ id: 'Error' });
 
 /** An event accepted into the queue, not applied yet. */
 export const queuedResponse = z.object({
   status: z.literal('queued'),
   job_id: z.string(),
   idempotency_key: z.string(),
-});
+}).meta({ id: 'Queued' });
 
 /** The outcome of an applied or rejected event (what `spend()` resolves with). */
-export const outcomeResponse = z.object({
-  idempotency_key: z.string(),
-  kind: z.string(),
-  user_id: z.string(),
-  status: z.enum(['applied', 'rejected']),
-  reason: z.string().nullable(),
-  amount: z.number().int(),
-  balances: z.record(z.string(), z.number().int()),
-  details: z.record(z.string(), z.unknown()),
-  applied_at: z.string(),
-  replayed: z.boolean(),
-  transaction_id: z.string(),
-});
+export const outcomeResponse = jobOutcomeSchema;
 
 /** What a payment webhook answers a verified delivery (always 200, so the provider stops resending it). */
 export const paymentAnswer = z.object({
@@ -58,4 +49,12 @@ export const readyResponse = z.object({
       problems: z.array(z.string()),
     })
     .nullable(),
+});
+
+/** GET /api/openapi.json: an OpenAPI 3.1 document (the parts a client relies on; the rest is OpenAPI's own). */
+export const openApiDocumentResponse = z.looseObject({
+  openapi: z.literal('3.1.0'),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+  components: z.looseObject({}),
 });

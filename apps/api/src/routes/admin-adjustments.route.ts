@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { operatorName } from '@points-engine/auth';
 import { IdempotencyConflictError, OutcomeTimeoutError } from '@points-engine/client';
-import { deductEventSchema, earnEventSchema, grantEventSchema, reverseEventSchema, type PointsEvent } from '@points-engine/domain';
+import { deductEventSchema, earnEventSchema, grantEventSchema, jobOutcomeSchema, reverseEventSchema, type PointsEvent } from '@points-engine/domain';
 import { reasonText } from '@points-engine/i18n';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -31,6 +31,9 @@ export const adminOutcomeQuery = z.object({
   timeout_ms: z.coerce.number().int().min(1).max(120_000).optional(),
   lang: z.enum(['ru', 'en']).optional(),
 });
+
+/** What an adjustment or reversal answers once applied or rejected: the outcome, with `reason` worded. */
+export const adminOutcomeResponse = jobOutcomeSchema.extend({ reason_text: z.string().nullable().meta({ description: "`reason` as a sentence in the answer's language" }) });
 
 /** The operator an admin event records: the API key's name and id (a body naming one is refused). */
 function operatorOf(req: Request): string {
@@ -83,7 +86,8 @@ async function applyAndAnswer(deps: ApiDeps, req: Request, res: Response, event:
   await refuseReusedKeys(deps, [placed]);
   try {
     const outcome = await deps.client.spend(event, { timeoutMs: timeout_ms ?? deps.config.SPEND_TIMEOUT_MS });
-    res.status(200).json({ ...outcome, reason_text: reasonText(outcome.reason, pickLang(req, lang)) });
+    const body: z.output<typeof adminOutcomeResponse> = { ...outcome, reason_text: reasonText(outcome.reason, pickLang(req, lang)) };
+    res.status(200).json(body);
   } catch (error) {
     if (error instanceof IdempotencyConflictError && !error.recorded) await refuseQueuedReuse(deps, placed);
     if (!(error instanceof OutcomeTimeoutError)) throw error;

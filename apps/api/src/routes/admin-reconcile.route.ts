@@ -12,6 +12,27 @@ export const reconcileQuery = z.object({
   unapplied_after_s: z.coerce.number().int().min(0).max(30 * 86_400).default(UNAPPLIED_AFTER_SECONDS),
 });
 
+/** GET /api/admin/reconcile's answer: the invariant check (reconcileLedger), the accepted events not applied (findUnapplied), and how long it took. */
+export const reconcileResponse = z.object({
+  ok: z.boolean().meta({ description: 'no invariant is violated (the `unapplied` section has its own `ok`)' }),
+  transactions: z.number().int().meta({ description: 'id span of the transactions walked' }),
+  accounts: z.number().int(),
+  batch: z.number().int(),
+  violations: z.array(z.object({ check: z.string(), detail: z.record(z.string(), z.unknown()) })).meta({ description: 'each offending transaction or account (at most 20 per check and range)' }),
+  unapplied: z.object({
+    ok: z.boolean(),
+    older_than_seconds: z.number().int(),
+    checked: z.number().int().meta({ description: 'accepted events looked at' }),
+    count: z.number().int().meta({ description: 'of those, not in the ledger' }),
+    by_source: z.record(z.string(), z.number().int()),
+    by_state: z.record(z.string(), z.number().int()),
+    events: z
+      .array(z.object({ idempotency_key: z.string().nullable(), source: z.string(), ref: z.string(), state: z.string(), reason: z.string().nullable(), accepted_at: z.iso.datetime() }))
+      .meta({ description: 'the first 100' }),
+  }),
+  ms: z.number().int(),
+});
+
 /**
  * GET /api/admin/reconcile: the same bounded-batch invariant check as `npm run reconcile`
  * (reconcileLedger): every transaction balances per asset, entries sum to zero per asset, every
@@ -30,7 +51,8 @@ export function adminReconcileRoutes(deps: Pick<ApiDeps, 'db' | 'logger' | 'redi
     const ms = Math.round(performance.now() - started);
     if (!report.ok) deps.logger.warn({ violations: report.violations.length, first: report.violations[0] }, 'reconcile found violations');
     if (!unapplied.ok) deps.logger.warn({ unapplied: unapplied.count, by_state: unapplied.by_state, first: unapplied.events[0] }, 'reconcile found accepted events not applied');
-    res.json({ ...report, unapplied, ms });
+    const body: z.output<typeof reconcileResponse> = { ...report, unapplied, ms };
+    res.json(body);
   });
   return router;
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { programSchema } from '@points-engine/domain';
 import { describeProgram, getAnalytics } from '@points-engine/ledger';
 import type { ApiDeps } from '../deps.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -10,6 +11,9 @@ import { adminUserRoutes } from './admin-users.route.ts';
 import { pickLang } from './reads.route.ts';
 
 export const analyticsQuery = z.object({ lang: z.enum(['ru', 'en']).optional() });
+/** GET /api/admin/config: the program in force, as a program file describes it (documented from the schema's input side). */
+/** The program document itself: saved to a file, it loads back as PROGRAM_FILE. */
+export const adminConfigResponse = programSchema;
 
 /** Everything under /api/admin: the operator's panel (the seed's admin commands); admin scope only. */
 export function adminRoutes(deps: ApiDeps): Router {
@@ -24,7 +28,8 @@ export function adminRoutes(deps: ApiDeps): Router {
 
   // The program document itself (not wrapped): saved to a file, it loads back as PROGRAM_FILE.
   router.get('/config', (_req, res) => {
-    res.json(describeProgram(deps.program));
+    const body: z.input<typeof adminConfigResponse> = describeProgram(deps.program);
+    res.json(body);
   });
 
   router.use(adminUserRoutes(deps));

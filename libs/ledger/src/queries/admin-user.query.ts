@@ -1,8 +1,45 @@
+import { z } from 'zod';
 import { toSafeInteger, type Program } from '@points-engine/domain';
 import type { Executor } from '@points-engine/db';
 import { noticeText, type Lang, type NoticePayload } from '@points-engine/i18n';
-import { getBalance } from './balance.query.ts';
-import { getHistory } from './history.query.ts';
+import { balanceViewSchema, getBalance } from './balance.query.ts';
+import { getHistory, historyItemSchema } from './history.query.ts';
+import { int, int8Amount, isoTime, jsonObject } from './wire.schema.ts';
+
+/** GET /api/admin/users/{user_id}: what getAdminUserView answers for a user the ledger knows. */
+export const adminUserViewSchema = z.object({
+  user_id: z.string(),
+  created_at: isoTime,
+  updated_at: isoTime,
+  tier: z.object({ name: z.string(), multiplier: z.number(), ends_at: isoTime.nullable() }),
+  referrer_id: z.string().nullable(),
+  referrals: int.meta({ description: 'users this user referred' }),
+  token_balance: int8Amount,
+  balance: balanceViewSchema,
+  open_holds: z.array(
+    z.object({
+      hold_key: z.string(),
+      amounts: z.record(z.string(), int).meta({ description: 'held amount per `asset:bucket`' }),
+      total: int,
+      created_at: isoTime,
+      expires_at: isoTime,
+    }),
+  ),
+  recent_history: z.array(historyItemSchema),
+  history_next_cursor: z.string().nullable().meta({ description: "GET /api/points/history's `cursor` for older transactions" }),
+  recent_notices: z
+    .array(
+      z.object({
+        type: z.string(),
+        text: z.string().nullable().meta({ description: 'as the bot would word it, in the answer\'s language' }),
+        payload: jsonObject,
+        created_at: isoTime,
+        delivered: z.boolean(),
+      }),
+    )
+    .meta({ description: 'the last 10 events for the bot (level up, streak milestone, …)' }),
+});
+export type AdminUserView = z.output<typeof adminUserViewSchema>;
 
 export interface AdminUserOptions {
   now: number;
@@ -16,7 +53,7 @@ export interface AdminUserOptions {
  * recent history, open holds, tier, referrer and referrals, and recent notices as the bot would
  * word them. Null for a user the ledger has never seen.
  */
-export async function getAdminUserView(db: Executor, program: Program, userId: string, options: AdminUserOptions) {
+export async function getAdminUserView(db: Executor, program: Program, userId: string, options: AdminUserOptions): Promise<AdminUserView | null> {
   const row = await db.selectFrom('users').select(['user_id', 'referrer_id', 'token_balance', 'created_at', 'updated_at']).where('user_id', '=', userId).executeTakeFirst();
   if (!row) return null;
   const [balance, history, holds, referrals, notices] = await Promise.all([
@@ -59,5 +96,3 @@ export async function getAdminUserView(db: Executor, program: Program, userId: s
     })),
   };
 }
-
-export type AdminUserView = NonNullable<Awaited<ReturnType<typeof getAdminUserView>>>;

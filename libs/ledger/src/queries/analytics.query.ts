@@ -1,9 +1,48 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { addDays, dayOf, exactTotal, type Program } from '@points-engine/domain';
 import type { Executor } from '@points-engine/db';
 import { kindLabel, levelName, type Lang } from '@points-engine/i18n';
 import { SYSTEM_USER } from '../cycles/system-batch.ts';
-import { getLeaderboard } from './leaderboard.query.ts';
+import { getLeaderboard, leaderboardEntrySchema } from './leaderboard.query.ts';
+import { exactTotalSchema as total, int as integer, isoTime } from './wire.schema.ts';
+
+/** The last 24 hours' activity. */
+const recentActivitySchema = z.object({
+  transactions: integer,
+  applied: integer,
+  rejected: integer,
+  active_users: integer.meta({ description: 'users with a transaction' }),
+  earned: total.meta({ description: 'points credited by earns, purchases and grants' }),
+  spent: total,
+});
+
+/** GET /api/admin/analytics: the operator's overview. */
+export const analyticsViewSchema = z.object({
+  generated_at: isoTime,
+  totals: z.object({
+    users: integer,
+    points_in_circulation: total.meta({ description: 'spendable and held points of all users' }),
+    points_held: total,
+    credit_in_circulation: total,
+    earned: total.meta({ description: 'lifetime earnings of all users' }),
+    spent: total,
+  }),
+  last_24h: recentActivitySchema.extend({ since: isoTime, new_users: integer }),
+  by_type: z.array(
+    z.object({ type: z.string(), label: z.string(), transactions: integer, applied: integer, rejected: integer, amount: total.meta({ description: 'headline amount of the applied ones' }) }),
+  ),
+  levels: z.array(z.object({ level: integer, name: z.string(), icon: z.string(), threshold: integer, users: integer })),
+  streaks: z.object({
+    active: integer.meta({ description: 'users whose streak is alive (last login today or yesterday)' }),
+    average_active: z.number(),
+    longest_current: integer,
+    longest_ever: integer,
+    at_least: z.array(z.object({ days: integer, users: integer })).meta({ description: 'users with an alive streak of at least each milestone' }),
+  }),
+  top: z.array(leaderboardEntrySchema).meta({ description: 'the top 5 by lifetime earnings' }),
+});
+export type AnalyticsView = z.output<typeof analyticsViewSchema>;
 
 const DAY_MS = 86_400_000;
 // Sums over every user can pass 2^53 − 1 even though each balance cannot: served exactly.
@@ -14,7 +53,7 @@ const int = exactTotal;
  * transaction type, users per level, streaks and the top 5. It scans users and the ledger's
  * transactions (the 24-hour part only the recent ones), so poll it, don't put it on a hot path.
  */
-export async function getAnalytics(db: Executor, program: Program, now: number, lang: Lang) {
+export async function getAnalytics(db: Executor, program: Program, now: number, lang: Lang): Promise<AnalyticsView> {
   const since = new Date(now - DAY_MS);
   const today = dayOf(now, program.timezone);
   const thresholds = program.levels.map((l) => l.threshold);
@@ -97,7 +136,7 @@ export async function getAnalytics(db: Executor, program: Program, now: number, 
  * `points:used` by spends and settles, as lifetime_spent counts them). Entries are found by
  * transaction id from the first recent transaction, so only recent rows are read.
  */
-async function recentActivity(db: Executor, since: Date) {
+async function recentActivity(db: Executor, since: Date): Promise<z.output<typeof recentActivitySchema>> {
   const first = await db
     .selectFrom('ledger_transactions')
     .select((eb) => eb.fn.min('id').as('id'))
@@ -127,5 +166,3 @@ async function recentActivity(db: Executor, since: Date) {
     spent: int(flows.rows[0]?.spent),
   };
 }
-
-export type AnalyticsView = Awaited<ReturnType<typeof getAnalytics>>;

@@ -13,14 +13,49 @@ import {
   type Program,
 } from '@points-engine/domain';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { Executor, UserRow } from '@points-engine/db';
 import type { Lang } from '@points-engine/i18n';
 import { toUserState } from '../user-state.mapper.ts';
+import { int, isoTime } from './wire.schema.ts';
 
 export type { Lang };
 
+/** GET /api/points/balance: what getBalance answers (the API documents it from this schema). */
+export const balanceViewSchema = z.object({
+  user_id: z.string(),
+  balance: int.meta({ description: 'spendable points (`points:main`)' }),
+  lifetime_earned: int,
+  lifetime_spent: int,
+  level: int,
+  level_name: z.string(),
+  level_icon: z.string(),
+  earning_multiplier: z.number().meta({ description: "the level's multiplier (1.2)" }),
+  current_streak: int.meta({ description: 'daily-login streak; 0 once a day was missed' }),
+  longest_streak: int,
+  next_level_points: int.meta({ description: 'points still to earn to reach the next level (0 at the top)' }),
+  progress_to_next_level: z.number().min(0).max(1),
+  tier: z.string(),
+  tier_multiplier: z.number(),
+  tier_ends_at: isoTime.nullable().meta({ description: 'when a paid tier falls back to the default tier; null for the default tier' }),
+  points_held: int.meta({ description: 'points reserved by open holds' }),
+  allowance: z.object({
+    available: int,
+    capacity: int,
+    held: int,
+    used_this_cycle: int,
+    awaiting_replenishment: int,
+    next_replenish: int.meta({ description: 'what the next cycle gives back' }),
+    next_cycle_at: isoTime,
+  }),
+  credit: z.object({ available: int, held: int, used_this_cycle: int }),
+  experience: int,
+  open_holds: int.meta({ description: 'number of open holds' }),
+}).meta({ id: 'Balance' });
+export type BalanceView = z.output<typeof balanceViewSchema>;
+
 /** A user's whole balance picture; an unknown user gets the empty picture, not an error. */
-export async function getBalance(db: Executor, userId: string, program: Program, now: number, lang: Lang = 'en') {
+export async function getBalance(db: Executor, userId: string, program: Program, now: number, lang: Lang = 'en'): Promise<BalanceView> {
   const found = await readUserPicture(db, userId);
   const balances: Partial<Record<BalanceKey, number>> = {};
   for (const [asset, bucket, balance] of found.accounts) balances[`${asset}:${bucket}` as BalanceKey] = toSafeInteger(balance ?? '0');
@@ -75,8 +110,6 @@ export async function getBalance(db: Executor, userId: string, program: Program,
     open_holds: Number(found.openHolds),
   };
 }
-
-export type BalanceView = Awaited<ReturnType<typeof getBalance>>;
 
 // users columns are all NULL (user_id too) when the user has no row yet.
 type PictureRow = Omit<UserRow, 'user_id'> & { user_id: string | null; pe_accounts: [string, string, string | null][]; pe_open_holds: string };

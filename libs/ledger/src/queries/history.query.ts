@@ -1,7 +1,36 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { toSafeInteger } from '@points-engine/domain';
 import type { Executor } from '@points-engine/db';
 import { reasonText, type Lang } from '@points-engine/i18n';
+import { int, int8Id, isoTime, jsonObject } from './wire.schema.ts';
+
+/** How one transaction moved one of the user's accounts. */
+const accountChangeSchema = z.object({ asset: z.string(), bucket: z.string(), amount: int, balance_before: int, balance_after: int });
+
+/** One transaction in a user's history. */
+export const historyItemSchema = z.object({
+  transaction_id: int8Id,
+  idempotency_key: z.string(),
+  type: z.string().meta({ description: 'the event kind (earn, spend, grant, cycle, …)' }),
+  status: z.enum(['applied', 'rejected']),
+  reason: z.string().nullable().meta({ description: 'why it was rejected, or why an applied event earned less than its rate' }),
+  reason_text: z.string().nullable().meta({ description: '`reason` as a sentence in the answer\'s language' }),
+  amount: int,
+  balance_before: int.nullable().meta({ description: 'spendable points before (null: the transaction did not touch them)' }),
+  balance_after: int.nullable(),
+  changes: z.array(accountChangeSchema).meta({ description: "every change to this user's accounts, in order" }),
+  details: jsonObject,
+  metadata: jsonObject,
+  created_at: isoTime,
+}).meta({ id: 'HistoryItem' });
+
+/** GET /api/points/history: a page of a user's transactions, newest first. */
+export const historyPageSchema = z.object({
+  items: z.array(historyItemSchema),
+  next_cursor: z.string().nullable().meta({ description: 'pass as `cursor` for the next page; null on the last page' }),
+});
+export type HistoryPage = z.output<typeof historyPageSchema>;
 
 export interface HistoryFilter {
   limit: number;
@@ -25,7 +54,7 @@ export function decodeCursor(cursor: string): string | null {
  * transaction that moved their balances (a referral bonus from someone else's purchase).
  * Pagination is by transaction id, so pages stay stable while new events arrive.
  */
-export async function getHistory(db: Executor, userId: string, filter: HistoryFilter) {
+export async function getHistory(db: Executor, userId: string, filter: HistoryFilter): Promise<HistoryPage> {
   const before = filter.cursor ? decodeCursor(filter.cursor) : null;
   const upper = before ?? '9223372036854775807';
   const kind = filter.kind ?? null;
@@ -35,7 +64,7 @@ export async function getHistory(db: Executor, userId: string, filter: HistoryFi
   // Each branch yields its newest `take` matches, so the union's newest `take` are exact.
   const rows = (
     await sql<{
-      id: string; idempotency_key: string; kind: string; status: string; reason: string | null; amount: string;
+      id: string; idempotency_key: string; kind: string; status: 'applied' | 'rejected'; reason: string | null; amount: string;
       payload: Record<string, unknown>; outcome: Record<string, unknown>; created_at: Date;
     }>`
       WITH ids AS (
@@ -90,8 +119,9 @@ export async function getHistory(db: Executor, userId: string, filter: HistoryFi
       balance_before: points[0]?.balance_before ?? null,
       balance_after: points.at(-1)?.balance_after ?? null,
       changes,
-      details: row.outcome['details'] ?? {},
-      metadata: row.payload['metadata'] ?? {},
+      // Both are JSON objects by the events' schema (metadata) and the outcome's shape (details).
+      details: (row.outcome['details'] ?? {}) as Record<string, unknown>,
+      metadata: (row.payload['metadata'] ?? {}) as Record<string, unknown>,
       created_at: row.created_at.toISOString(),
     };
   });

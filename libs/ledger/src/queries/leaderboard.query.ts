@@ -1,10 +1,34 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { addDays, dayOf, levelFor, toSafeInteger, type Program } from '@points-engine/domain';
 import type { Executor } from '@points-engine/db';
 import { levelName, type Lang } from '@points-engine/i18n';
+import { int, programDay } from './wire.schema.ts';
 
 export const LEADERBOARD_PERIODS = ['day', 'week', 'month', 'all'] as const;
 export type LeaderboardPeriod = (typeof LEADERBOARD_PERIODS)[number];
+
+/** One user on the board. */
+export const leaderboardEntrySchema = z.object({
+  rank: int.min(1).nullable().meta({ description: 'distinct and stable (ties: user_id in byte order); null: earned nothing in the period' }),
+  user_id: z.string(),
+  earned: int.meta({ description: 'points earned in the period' }),
+  level: int,
+  level_name: z.string(),
+  level_icon: z.string(),
+}).meta({ id: 'LeaderboardEntry' });
+
+/** GET /api/points/leaderboard: the board of a period, and the caller's own row. */
+export const leaderboardViewSchema = z.object({
+  period: z.enum(LEADERBOARD_PERIODS),
+  from: programDay.nullable().meta({ description: 'first program day of the period (null for `all`)' }),
+  to: programDay.nullable(),
+  timezone: z.string(),
+  items: z.array(leaderboardEntrySchema),
+  me: leaderboardEntrySchema.nullable().meta({ description: 'the caller (a Mini App user, or `user_id`); null when nobody is named' }),
+});
+export type LeaderboardView = z.output<typeof leaderboardViewSchema>;
+type LeaderboardEntry = z.output<typeof leaderboardEntrySchema>;
 
 /**
  * The program days a period covers, up to today in the program's time zone: `day` is today,
@@ -42,7 +66,7 @@ export interface LeaderboardOptions {
  * descending, then user_id ascending in byte order (COLLATE "C", independent of the database
  * locale). Users who earned nothing in the period are not ranked.
  */
-export async function getLeaderboard(db: Executor, program: Program, options: LeaderboardOptions) {
+export async function getLeaderboard(db: Executor, program: Program, options: LeaderboardOptions): Promise<LeaderboardView> {
   const { from, to } = leaderboardWindow(options.period, options.now, program.timezone);
   const me = options.userId ?? null;
   const totals =
@@ -62,7 +86,7 @@ export async function getLeaderboard(db: Executor, program: Program, options: Le
       ORDER BY r.rank`.execute(db)
   ).rows;
 
-  const entry = (userId: string, rank: number | null, earned: number, lifetimeEarned: number) => {
+  const entry = (userId: string, rank: number | null, earned: number, lifetimeEarned: number): LeaderboardEntry => {
     const level = levelFor(lifetimeEarned, program.levels);
     return { rank, user_id: userId, earned, level: level.level, level_name: levelName(program, level.level, options.lang), level_icon: level.icon };
   };
@@ -70,7 +94,7 @@ export async function getLeaderboard(db: Executor, program: Program, options: Le
     .filter((r) => Number(r.rank) <= options.limit)
     .map((r) => entry(r.user_id, Number(r.rank), toSafeInteger(r.earned), toSafeInteger(r.lifetime_earned ?? '0')));
 
-  let mine: ReturnType<typeof entry> | null = null;
+  let mine: LeaderboardEntry | null = null;
   if (me !== null) {
     const ranked = rows.find((r) => r.user_id === me);
     if (ranked) mine = entry(me, Number(ranked.rank), toSafeInteger(ranked.earned), toSafeInteger(ranked.lifetime_earned ?? '0'));
@@ -82,5 +106,3 @@ export async function getLeaderboard(db: Executor, program: Program, options: Le
   }
   return { period: options.period, from, to, timezone: program.timezone, items, me: mine };
 }
-
-export type LeaderboardView = Awaited<ReturnType<typeof getLeaderboard>>;

@@ -1,10 +1,10 @@
-import { BP_ONE, type Program } from '@points-engine/domain';
+import { BP_ONE, type Program, type ProgramInput } from '@points-engine/domain';
 
 /**
  * The running program as an operator writes it: multipliers back from basis points to
  * decimals (1.2, not 12000), so the answer can be saved as a PROGRAM_FILE and loads the same.
  */
-export function describeProgram(program: Program) {
+export function describeProgram(program: Program): ProgramInput {
   const decimal = (bp: number) => bp / BP_ONE;
   return {
     ...program,

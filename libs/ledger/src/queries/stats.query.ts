@@ -1,7 +1,36 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { addDays, dayOf, startOfDay, toSafeInteger, type Program } from '@points-engine/domain';
 import type { Executor } from '@points-engine/db';
 import { activityLabel, kindLabel, reasonText, type Lang } from '@points-engine/i18n';
+import { int, programDay } from './wire.schema.ts';
+
+/** GET /api/points/stats: what getStats answers. */
+export const statsViewSchema = z.object({
+  user_id: z.string(),
+  days: int,
+  from: programDay,
+  to: programDay,
+  timezone: z.string(),
+  earned: int.meta({ description: 'points earned in these days (the sum of `by_day`)' }),
+  lifetime_earned: int,
+  lifetime_spent: int,
+  reversed: int.meta({ description: 'points reversals took back in these days' }),
+  by_type: z.array(
+    z.object({
+      type: z.string().meta({ description: 'the activity of an earn, referral_purchase, purchase_bonus or grant' }),
+      kind: z.string().meta({ description: 'the event kind' }),
+      label: z.string(),
+      transactions: int,
+      earned: int,
+    }),
+  ),
+  by_day: z.array(z.object({ day: programDay, earned: int })).meta({ description: 'every day of the range, zeros included' }),
+  limited: z
+    .array(z.object({ reason: z.string().nullable(), reason_text: z.string().nullable(), count: int }))
+    .meta({ description: 'earns a limit cut short (rate_limited, daily_cap, already_claimed, too_old)' }),
+});
+export type StatsView = z.output<typeof statsViewSchema>;
 
 /** Kinds whose points credits count as earnings (they go through the earning path: lifetime, levels). */
 const EARNING_KINDS = ['earn', 'purchase_bonus', 'grant'];
@@ -18,7 +47,7 @@ export interface StatsOptions {
  * credited to `points:main`), both by the instant the event counted at, plus the earning events
  * a limit cut short and what reversals took back (by when those were applied).
  */
-export async function getStats(db: Executor, program: Program, userId: string, options: StatsOptions) {
+export async function getStats(db: Executor, program: Program, userId: string, options: StatsOptions): Promise<StatsView> {
   const to = dayOf(options.now, program.timezone);
   const from = addDays(to, -(options.days - 1));
   const since = new Date(startOfDay(from, program.timezone));
@@ -86,5 +115,3 @@ export async function getStats(db: Executor, program: Program, userId: string, o
     limited: limited.map((row) => ({ reason: row.reason, reason_text: reasonText(row.reason, options.lang), count: Number(row.count) })),
   };
 }
-
-export type StatsView = Awaited<ReturnType<typeof getStats>>;

@@ -1,7 +1,20 @@
+import { z } from 'zod';
+import { eventOutcomeSchema, type EventOutcome } from '@points-engine/domain';
 import type { Executor } from '@points-engine/db';
+import { int, int8Id } from './wire.schema.ts';
+
+/** An event the ledger recorded, by its idempotency key: its outcome, and how many deliveries reused the key for another payload. */
+export const recordedTransactionSchema = z.object({
+  transaction_id: int8Id,
+  status: z.enum(['applied', 'rejected']),
+  reason: z.string().nullable(),
+  outcome: eventOutcomeSchema,
+  conflicting_deliveries: int.meta({ description: 'deliveries refused because they reused this key for a different payload (idempotency_conflicts)' }),
+});
+export type RecordedTransaction = z.output<typeof recordedTransactionSchema>;
 
 /** The recorded outcome of an event by its idempotency key, or undefined if none is recorded. */
-export async function getRecordedTransaction(db: Executor, idempotencyKey: string) {
+export async function getRecordedTransaction(db: Executor, idempotencyKey: string): Promise<RecordedTransaction | undefined> {
   const row = await db
     .selectFrom('ledger_transactions')
     .select(['id', 'status', 'reason', 'outcome', 'created_at'])
@@ -13,7 +26,8 @@ export async function getRecordedTransaction(db: Executor, idempotencyKey: strin
     .select((eb) => eb.fn.countAll<string>().as('count'))
     .where('idempotency_key', '=', idempotencyKey)
     .executeTakeFirst();
-  return { transaction_id: row.id, status: row.status, reason: row.reason, outcome: row.outcome, conflicting_deliveries: Number(conflicts?.count ?? 0) };
+  // The outcome column holds what the ledger wrote with the transaction: an EventOutcome.
+  return { transaction_id: row.id, status: row.status, reason: row.reason, outcome: row.outcome as EventOutcome, conflicting_deliveries: Number(conflicts?.count ?? 0) };
 }
 
 /** Which of these idempotency keys the ledger has recorded (one statement for the whole list). */
