@@ -115,7 +115,7 @@ describe('docker-compose.yml', () => {
 
   it('runs every engine service as node on a compiled entry point, under an init', () => {
     const commands = [...compose.matchAll(/^\s+command: (\["node".*\])$/gm)].map((match) => JSON.parse(match[1] as string) as string[]);
-    expect(commands.map((command) => command.at(-1))).toEqual(['apps/api/dist/main.js', 'apps/worker/dist/main.js', 'apps/scheduler/dist/main.js']);
+    expect(commands.map((command) => command.at(-1))).toEqual(['apps/api/dist/main.js', 'apps/worker/dist/main.js', 'apps/scheduler/dist/main.js', 'apps/bot/dist/main.js']);
     for (const command of commands) expect(existsSync(join(ROOT, (command.at(-1) as string).replace('/dist/', '/src/').replace(/\.js$/, '.ts')))).toBe(true);
     expect(compose).toMatch(/^\s+init: true$/m);
   });

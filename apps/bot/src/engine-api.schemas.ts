@@ -84,17 +84,16 @@ export const analyticsAnswer = z.looseObject({
 });
 export type AnalyticsAnswer = z.output<typeof analyticsAnswer>;
 
+/** GET /api/admin/config: the program document itself (it loads back as a PROGRAM_FILE). */
 export const configAnswer = z.looseObject({
-  program: z.looseObject({
-    earning: z.looseObject({
-      activities: z.record(z.string(), z.looseObject({ base: int, min_interval_seconds: int.optional() })),
-      daily_cap: int,
-      streak_milestones: z.record(z.string(), int),
-      referral_purchase_bonus: int,
-    }),
-    tiers: z.record(z.string(), z.looseObject({ multiplier: z.number(), subscription_bonus: int.optional() })),
-    levels: z.array(z.looseObject({ level: int, name: z.looseObject({ ru: z.string(), en: z.string() }), icon: z.string(), threshold: int, multiplier: z.number() })),
+  earning: z.looseObject({
+    activities: z.record(z.string(), z.looseObject({ base: int, min_interval_seconds: int.optional() })),
+    daily_cap: int,
+    streak_milestones: z.record(z.string(), int),
+    referral_purchase_bonus: int,
   }),
+  tiers: z.record(z.string(), z.looseObject({ multiplier: z.number(), subscription_bonus: int.optional() })),
+  levels: z.array(z.looseObject({ level: int, name: z.looseObject({ ru: z.string(), en: z.string() }), icon: z.string(), threshold: int, multiplier: z.number() })),
 });
 export type ConfigAnswer = z.output<typeof configAnswer>;
 

@@ -97,7 +97,7 @@ export const en: BotTexts = {
       ...a.top.map((row) => `${row.rank}. ${row.user_id}: ${n(row.earned)}`),
     ].join('\n'),
   config: (c) => {
-    const p = c.program;
+    const p = c;
     return [
       '⚙️ Points configuration',
       'Activities:',

@@ -99,7 +99,7 @@ export const ru: BotTexts = {
       ...a.top.map((row) => `${row.rank}. ${row.user_id}: ${n(row.earned)}`),
     ].join('\n'),
   config: (c) => {
-    const p = c.program;
+    const p = c;
     return [
       '⚙️ Конфигурация поинтов',
       'Действия:',
